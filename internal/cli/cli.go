@@ -1,0 +1,161 @@
+// Package cli is feedpub's command line: one file per command, flags with
+// FEEDPUB_* environment overrides, logging, signals and exit codes. It
+// wires the other packages together; nothing imports it.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// Exit codes, for cron and scripts.
+const (
+	ExitOK       = 0 // everything clean
+	ExitFatal    = 1 // nothing or not everything could be published: database, output, usage
+	ExitRejected = 2 // feeds published, but some input was rejected
+)
+
+// Env is what a command reads from and writes to besides its flags, so
+// tests can run commands in parallel without touching the process.
+type Env struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) (string, bool)
+	Now            func() time.Time
+}
+
+// OSEnv is the process's own environment.
+func OSEnv() Env {
+	return Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.LookupEnv, Now: time.Now}
+}
+
+// exitError carries an exit code up to Main.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// rejected makes a command exit with ExitRejected after printing its report.
+var errRejected = &exitError{code: ExitRejected, err: errors.New("some input was rejected")}
+
+// Main runs the command line args and returns the exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	root := NewRootCommand(env)
+	root.SetArgs(args)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee != errRejected {
+			fmt.Fprintln(env.Stderr, "feedpub:", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(env.Stderr, "feedpub:", err)
+	return ExitFatal
+}
+
+// globalOptions are flags every command takes.
+type globalOptions struct {
+	logFormat string
+	logLevel  string
+}
+
+// NewRootCommand builds the feedpub command tree.
+func NewRootCommand(env Env) *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:   "feedpub",
+		Short: "Publish RSS, Atom and JSON feeds from a folder of listing files",
+		Long: `feedpub turns plain-text listing files into RSS 2.0, Atom 1.0 and JSON Feed 1.1
+feeds: one combined feed, one per category and one per listing, plus an
+index page and an OPML list. It remembers every item it has seen, so
+items never repeat or vanish, and rewrites only the feeds that changed.
+
+Every flag can also be set with an environment variable: FEEDPUB_ and the
+flag's name in capitals, dashes as underscores (--base-url: FEEDPUB_BASE_URL).
+A flag on the command line wins over the environment.`,
+		Example: `  feedpub scan                      # scan data/listings into feeds/
+  feedpub check data/listings/*.txt # report problems without storing anything`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if err := applyEnv(cmd, env); err != nil {
+				return &exitError{code: ExitFatal, err: err}
+			}
+			return nil
+		},
+	}
+	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	root.AddCommand(newScanCommand(env, g), newCheckCommand(env))
+	for _, c := range root.Commands() {
+		documentEnv(c)
+	}
+	documentEnv(root)
+	return root
+}
+
+// envName is the environment variable that sets flag name.
+func envName(name string) string {
+	return "FEEDPUB_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// applyEnv sets every flag not given on the command line from its
+// environment variable, if set.
+func applyEnv(cmd *cobra.Command, env Env) error {
+	var errs []error
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Changed || f.Name == "help" {
+			return
+		}
+		if v, ok := env.Getenv(envName(f.Name)); ok {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", envName(f.Name), v, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// documentEnv appends each flag's environment variable to its help.
+func documentEnv(cmd *cobra.Command) {
+	add := func(f *pflag.Flag) {
+		if f.Name != "help" && !strings.Contains(f.Usage, "FEEDPUB_") {
+			f.Usage += " [" + envName(f.Name) + "]"
+		}
+	}
+	cmd.Flags().VisitAll(add)
+	cmd.PersistentFlags().VisitAll(add)
+}
+
+// logger builds the command's logger on stderr.
+func (g *globalOptions) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
+		return nil, &exitError{code: ExitFatal, err: fmt.Errorf("--log-level %q: %w", g.logLevel, err)}
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch g.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, &exitError{code: ExitFatal, err: fmt.Errorf("--log-format %q: must be text or json", g.logFormat)}
+}

@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/feedpub/feedpub/internal/config"
+	"github.com/feedpub/feedpub/internal/listing"
+	"github.com/feedpub/feedpub/internal/scan"
+	"github.com/feedpub/feedpub/internal/store"
+)
+
+// siteOptions are the flags that shape the database and the output, shared
+// by every command that scans.
+type siteOptions struct {
+	cfg config.Config
+}
+
+func (o *siteOptions) AddFlags(fs *pflag.FlagSet) {
+	d := config.Default()
+	o.cfg = d
+	fs.StringVar(&o.cfg.ListingsDir, "data", d.ListingsDir, "directory of listing files (*.txt, read recursively)")
+	fs.StringVar(&o.cfg.DBPath, "db", d.DBPath, "database file")
+	fs.StringVar(&o.cfg.OutDir, "out", d.OutDir, "output directory for the feeds")
+	fs.StringVar(&o.cfg.BaseURL, "base-url", d.BaseURL, "absolute URL the output directory is served at")
+	fs.IntVar(&o.cfg.Limit, "limit", d.Limit, "items per feed document")
+	fs.StringVar(&o.cfg.Title, "title", d.Title, "site title, the combined feed's title")
+	fs.StringVar(&o.cfg.Description, "description", d.Description, "site description")
+	fs.StringVar(&o.cfg.AuthorName, "author", d.AuthorName, "author name shown in the feeds")
+	fs.StringVar(&o.cfg.AuthorEmail, "author-email", d.AuthorEmail, "author email shown in the feeds")
+	fs.StringVar(&o.cfg.TimeZone, "time-zone", d.TimeZone, "IANA time zone of the listing dates")
+	fs.StringVar(&o.cfg.TagAuthority, "tag-authority", "", "domain or email for new items' tag: URIs (default: fixed at the first scan from the base URL's host)")
+	fs.StringVar(&o.cfg.TagDate, "tag-date", "", "date for new items' tag: URIs, YYYY-MM-DD (default: fixed at the first scan)")
+	fs.DurationVar(&o.cfg.LockTimeout, "lock-timeout", d.LockTimeout, "how long to wait for another scan to release the database")
+}
+
+type scanOptions struct {
+	site    siteOptions
+	rebuild bool
+	workers int
+}
+
+func newScanCommand(env Env, g *globalOptions) *cobra.Command {
+	o := &scanOptions{}
+	cmd := &cobra.Command{
+		Use:   "scan",
+		Short: "Read new and changed listing files and regenerate the feeds they affect",
+		Long: `scan reads the listing files that are new or changed since the last scan,
+stores their items, and regenerates every feed whose items changed. A scan
+that finds nothing new writes nothing, so pollers keep getting 304s.
+
+Exit status: 0 when everything was clean; 1 when a fatal problem stopped
+publishing (database, output directory, bad flags); 2 when the feeds were
+published but some input was rejected (see the log lines on stderr, each
+naming the file and line). A second scan started while one runs waits up
+to --lock-timeout, then fails with status 1.`,
+		Example: `  feedpub scan
+  feedpub scan --base-url https://example.org/feeds/ --limit 100
+  */5 * * * * cd /srv/feedpub && feedpub scan   # crontab`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			log, err := g.logger(env.Stderr)
+			if err != nil {
+				return err
+			}
+			return runScan(cmd.Context(), env, log, o)
+		},
+	}
+	o.site.AddFlags(cmd.Flags())
+	cmd.Flags().BoolVar(&o.rebuild, "rebuild", false, "regenerate every feed from the database")
+	cmd.Flags().IntVar(&o.workers, "workers", 0, "files read and parsed in parallel (default: one per CPU)")
+	return cmd
+}
+
+func runScan(ctx context.Context, env Env, log *slog.Logger, o *scanOptions) error {
+	cfg := o.site.cfg
+	if err := cfg.Validate(); err != nil {
+		return &exitError{code: ExitFatal, err: fmt.Errorf("invalid settings: %w", err)}
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	db, err := store.Open(cfg.DBPath, store.Options{Timeout: cfg.LockTimeout})
+	if errors.Is(err, store.ErrLocked) {
+		return &exitError{code: ExitFatal, err: fmt.Errorf("another feedpub process is scanning (%s is locked); gave up after %s", cfg.DBPath, cfg.LockTimeout)}
+	}
+	if err != nil {
+		return &exitError{code: ExitFatal, err: err}
+	}
+	defer db.Close()
+
+	sum, err := scan.Run(ctx, db, scan.Options{Config: cfg, Rebuild: o.rebuild, Now: env.Now, Workers: o.workers})
+	logProblems(log, cfg.ListingsDir, sum.Problems)
+	if err != nil {
+		return &exitError{code: ExitFatal, err: err}
+	}
+	log.Info("scan finished",
+		"files_new", sum.FilesNew, "files_changed", sum.FilesChanged,
+		"files_unchanged", sum.FilesUnchanged, "files_failed", sum.FilesFailed,
+		"items_new", sum.ItemsNew, "items_updated", sum.ItemsUpdated,
+		"feeds_regenerated", sum.FeedsRegenerated, "files_written", sum.FilesWritten,
+		"duration", sum.Duration.Round(1e6))
+	if sum.Rejected() {
+		return errRejected
+	}
+	return nil
+}
+
+// logProblems logs each input problem with the file's path as the
+// operator knows it.
+func logProblems(log *slog.Logger, dir string, problems []*listing.Error) {
+	for _, p := range problems {
+		level := slog.LevelError
+		if p.Warning {
+			level = slog.LevelWarn
+		}
+		attrs := []any{"file", filepath.Join(dir, filepath.FromSlash(p.File))}
+		if p.Line > 0 {
+			attrs = append(attrs, "line", p.Line)
+		}
+		log.Log(context.Background(), level, p.Msg, attrs...)
+	}
+}

@@ -1,0 +1,200 @@
+package listing
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// block is the raw text of one numbered item: its header line and the
+// non-blank lines under it.
+type block struct {
+	header        line
+	number        int
+	head          string // header text after the number
+	units         []unit
+	contentIndent int // smallest indent of the lines under the header; -1 before the first
+}
+
+type unit struct {
+	line
+	blankBefore bool // a blank line separates it from the previous line of the block
+}
+
+// splitBlocks groups the lines after the title into items. A numbered line
+// starts an item only when it is indented less than the text of the item
+// before it, so a description line such as "2. Some point" stays text.
+func (p *parser) splitBlocks(lines []line) []*block {
+	var blocks []*block
+	var cur *block
+	headerIndent := -1
+	blank, warned := false, false
+	for _, ln := range lines {
+		if ln.text == "" {
+			blank = true
+			continue
+		}
+		if n, rest, ok := headerMatch(ln.text); ok && isHeader(cur, headerIndent, ln.indent) {
+			cur = &block{header: ln, number: n, head: rest, contentIndent: -1}
+			blocks = append(blocks, cur)
+			if headerIndent < 0 {
+				headerIndent = ln.indent
+			}
+			blank = false
+			continue
+		}
+		if cur == nil {
+			if !warned {
+				p.warnf(ln.num, "text between the listing title and the first numbered item is ignored")
+				warned = true
+			}
+			continue
+		}
+		cur.units = append(cur.units, unit{line: ln, blankBefore: blank})
+		if cur.contentIndent < 0 || ln.indent < cur.contentIndent {
+			cur.contentIndent = ln.indent
+		}
+		blank = false
+	}
+	return blocks
+}
+
+func isHeader(cur *block, headerIndent, indent int) bool {
+	switch {
+	case cur == nil:
+		return true
+	case cur.contentIndent > headerIndent:
+		return indent < cur.contentIndent
+	default: // flush text, or no text yet: fall back to the first header's indent
+		return indent <= headerIndent
+	}
+}
+
+type shape int
+
+const (
+	shapeBad       shape = iota
+	shapeUnlabeled       // number. Title / Date / Description
+	shapeLabeled         // number. Label / Title / Date / Description
+	shapeEither          // number. X / date-like line / date: label + date-like title, or title + date + date-like description
+)
+
+// classify finds where the date falls in b, which tells a labelled item
+// from an unlabelled one. It returns the index of the date unit.
+func (p *parser) classify(b *block) (shape, int) {
+	first := -1
+	for i, u := range b.units {
+		if _, isDate, _ := parseDate(u.text); isDate {
+			first = i
+			break
+		}
+	}
+	switch {
+	case first < 0:
+		p.errorf(b.header.num, "item %d (%q) has no date line", b.number, b.head)
+		return shapeBad, -1
+	case first == 0:
+		if len(b.units) > 1 {
+			if _, isDate, _ := parseDate(b.units[1].text); isDate {
+				return shapeEither, 0
+			}
+		}
+		return shapeUnlabeled, 0
+	case first == 1:
+		return shapeLabeled, 1
+	}
+	// Several lines between label and date: a title wrapped over lines is
+	// fine, separate paragraphs mean the date is missing and the text after
+	// it belongs to something else.
+	for _, u := range b.units[1:first] {
+		if u.blankBefore {
+			p.errorf(b.units[0].num, "item %d (%q): expected a date after the title, found more text", b.number, b.units[0].text)
+			return shapeBad, -1
+		}
+	}
+	return shapeLabeled, first
+}
+
+// resolve turns blocks into items. An ambiguous block takes the shape the
+// rest of the file uses, labelled when the file gives no hint.
+func (p *parser) resolve(blocks []*block) []Item {
+	shapes := make([]shape, len(blocks))
+	dates := make([]int, len(blocks))
+	labeled, unlabeled := 0, 0
+	for i, b := range blocks {
+		shapes[i], dates[i] = p.classify(b)
+		switch shapes[i] {
+		case shapeLabeled:
+			labeled++
+		case shapeUnlabeled:
+			unlabeled++
+		}
+	}
+	items := make([]Item, 0, len(blocks))
+	for i, b := range blocks {
+		s, d := shapes[i], dates[i]
+		if s == shapeEither {
+			if unlabeled > 0 && labeled == 0 {
+				s = shapeUnlabeled
+			} else {
+				s, d = shapeLabeled, 1
+			}
+		}
+		if s == shapeBad {
+			continue
+		}
+		if it, ok := p.build(b, s, d); ok {
+			items = append(items, it)
+		}
+	}
+	return items
+}
+
+func (p *parser) build(b *block, s shape, di int) (Item, bool) {
+	it := Item{Line: b.header.num, Number: b.number}
+	if s == shapeUnlabeled {
+		it.Title = b.head
+	} else {
+		it.Label = b.head
+		texts := make([]string, di)
+		for i := range texts {
+			texts[i] = b.units[i].text
+		}
+		it.Title = strings.Join(texts, " ")
+	}
+	du := b.units[di]
+	d, _, err := parseDate(du.text)
+	if err != nil {
+		p.errorf(du.num, "item %d (%q): %v", b.number, it.Title, err)
+		return Item{}, false
+	}
+	if utf8.RuneCountInString(it.Title) > MaxTitleLength || utf8.RuneCountInString(it.Label) > MaxTitleLength {
+		p.errorf(b.header.num, "item %d: title or label is longer than %d characters", b.number, MaxTitleLength)
+		return Item{}, false
+	}
+	it.Date, it.DateLine = d, du.num
+	it.Description = joinParagraphs(b.units[di+1:])
+	return it, true
+}
+
+// joinParagraphs joins lines of one paragraph with a space and paragraphs
+// with a blank line, undoing hard wrapping but keeping paragraph breaks.
+func joinParagraphs(units []unit) string {
+	switch len(units) {
+	case 0:
+		return ""
+	case 1:
+		return units[0].text
+	}
+	var b strings.Builder
+	for i, u := range units {
+		if i > 0 {
+			if u.blankBefore {
+				b.WriteString("\n\n")
+			} else {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString(u.text)
+	}
+	return b.String()
+}

@@ -1,0 +1,264 @@
+package listing
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+)
+
+// Limits on input, so one hostile or corrupt file cannot exhaust memory or
+// turn a description into a title.
+const (
+	MaxFileSize    = 256 << 20 // bytes
+	MaxLineLength  = 4 << 20   // bytes; a 100 KB description is fine
+	MaxTitleLength = 1000      // runes, for titles, labels and the listing title
+)
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// Parse reads a whole listing file from r. name is used only in errors.
+// A nil Listing means the file was rejected as a whole (empty, binary, no
+// title, too large); otherwise the Listing holds every accepted item and
+// the errors list the rejected ones. Parse never panics.
+func Parse(name string, r io.Reader) (*Listing, []*Error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	if err != nil {
+		return nil, []*Error{{File: name, Line: 1, Msg: fmt.Sprintf("read: %v", err)}}
+	}
+	return ParseBytes(name, data)
+}
+
+// ParseBytes is Parse over bytes already in memory.
+func ParseBytes(name string, data []byte) (*Listing, []*Error) {
+	p := &parser{file: name}
+	return p.parse(data)
+}
+
+type parser struct {
+	file string
+	errs []*Error
+}
+
+func (p *parser) errorf(line int, format string, args ...any) {
+	p.errs = append(p.errs, &Error{File: p.file, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (p *parser) warnf(line int, format string, args ...any) {
+	p.errs = append(p.errs, &Error{File: p.file, Line: line, Msg: fmt.Sprintf(format, args...), Warning: true})
+}
+
+// line is one physical line after decoding and cleaning.
+type line struct {
+	num    int
+	indent int    // columns, tabs to the next multiple of 4
+	text   string // trimmed, whitespace runs collapsed, control characters removed
+}
+
+func (p *parser) parse(data []byte) (*Listing, []*Error) {
+	if len(data) > MaxFileSize {
+		p.errorf(1, "file is larger than %d MiB; not a listing file", MaxFileSize>>20)
+		return nil, p.errs
+	}
+	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+		p.errorf(1, "file is UTF-16 encoded; save it as UTF-8")
+		return nil, p.errs
+	}
+	data = bytes.TrimPrefix(data, utf8BOM)
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		p.errorf(lineAt(data, i), "binary content (NUL byte); not a listing file")
+		return nil, p.errs
+	}
+	if i := binaryAt(data); i >= 0 {
+		p.errorf(lineAt(data, i), "binary content (control bytes); not a listing file")
+		return nil, p.errs
+	}
+	lines, ok := p.splitLines(data)
+	if !ok {
+		return nil, p.errs
+	}
+
+	ti := 0
+	for ti < len(lines) && lines[ti].text == "" {
+		ti++
+	}
+	if ti == len(lines) {
+		p.errorf(1, "file is empty")
+		return nil, p.errs
+	}
+	title := lines[ti]
+	if _, _, isHeader := headerMatch(title.text); isHeader {
+		p.errorf(title.num, "expected the listing title, found a numbered item")
+		return nil, p.errs
+	}
+	if utf8.RuneCountInString(title.text) > MaxTitleLength {
+		p.errorf(title.num, "listing title is longer than %d characters", MaxTitleLength)
+		return nil, p.errs
+	}
+	l := &Listing{File: p.file, Title: title.text, TitleLine: title.num}
+
+	blocks := p.splitBlocks(lines[ti+1:])
+	if len(blocks) == 0 {
+		p.errorf(title.num, "listing %q has no items", title.text)
+		return nil, p.errs
+	}
+	l.Items = p.resolve(blocks)
+	return l, p.errs
+}
+
+// lineAt returns the 1-based line holding byte offset i.
+func lineAt(data []byte, i int) int {
+	return bytes.Count(data[:i], []byte{'\n'}) + 1
+}
+
+// binaryAt returns the offset of the first control byte if the first 8 KiB
+// are more than 10% control bytes (other than tab, newline, CR, form feed),
+// which no text file is; otherwise -1.
+func binaryAt(data []byte) int {
+	head := data[:min(len(data), 8<<10)]
+	first, n := -1, 0
+	for i, b := range head {
+		if b < 0x20 && b != '\t' && b != '\n' && b != '\r' && b != '\f' {
+			if first < 0 {
+				first = i
+			}
+			n++
+		}
+	}
+	if n*10 > len(head) {
+		return first
+	}
+	return -1
+}
+
+// splitLines splits on LF, CRLF or a lone CR, decodes each line (UTF-8, or
+// Windows-1252 when it is not valid UTF-8) and cleans it.
+func (p *parser) splitLines(data []byte) ([]line, bool) {
+	lines := make([]line, 0, bytes.Count(data, []byte{'\n'})+1)
+	var recoded []int
+	for num := 1; len(data) > 0; num++ {
+		end := bytes.IndexAny(data, "\r\n")
+		var raw []byte
+		if end < 0 {
+			raw, data = data, nil
+		} else {
+			raw = data[:end]
+			if data[end] == '\r' && end+1 < len(data) && data[end+1] == '\n' {
+				end++
+			}
+			data = data[end+1:]
+		}
+		if len(raw) > MaxLineLength {
+			p.errorf(num, "line is longer than %d MiB", MaxLineLength>>20)
+			return nil, false
+		}
+		var s string
+		if utf8.Valid(raw) {
+			s = string(raw)
+		} else {
+			recoded = append(recoded, num)
+			s, _ = charmap.Windows1252.NewDecoder().String(string(raw))
+		}
+		indent, text := clean(s)
+		lines = append(lines, line{num: num, indent: indent, text: text})
+	}
+	if len(recoded) > 0 {
+		p.warnf(recoded[0], "%d line(s) are not valid UTF-8 and were read as Windows-1252 (lines %s)", len(recoded), lineList(recoded))
+	}
+	return lines, true
+}
+
+func lineList(nums []int) string {
+	var b strings.Builder
+	for i, n := range nums {
+		if i == 5 {
+			b.WriteString(", …")
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprint(&b, n)
+	}
+	return b.String()
+}
+
+// clean measures the indentation of s and returns its text trimmed, with
+// whitespace runs collapsed to one space and characters that XML or a feed
+// reader cannot carry (C0/C1 controls, BOMs, non-characters) removed.
+func clean(s string) (indent int, text string) {
+	i := 0
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == ' ':
+			indent++
+		case r == '\t':
+			indent = indent/4*4 + 4
+		case r == '\uFEFF' || (r < 0x20 && r != '\t'):
+		case unicode.IsSpace(r):
+			indent++
+		default:
+			return indent, collapse(s[i:])
+		}
+		i += size
+	}
+	return indent, ""
+}
+
+func collapse(s string) string {
+	if isPlain(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			space = true
+		case dropRune(r):
+		default:
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// isPlain reports whether s is printable ASCII with single spaces and no
+// trailing space, the common case that needs no copy.
+func isPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || (c == ' ' && (i+1 == len(s) || s[i+1] == ' ')) {
+			return false
+		}
+	}
+	return true
+}
+
+func dropRune(r rune) bool {
+	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == '\uFEFF' ||
+		(r >= 0xFDD0 && r <= 0xFDEF) || r&0xFFFE == 0xFFFE
+}
+
+// headerMatch recognises "12. text" and "12) text".
+func headerMatch(text string) (num int, rest string, ok bool) {
+	i := 0
+	for i < len(text) && i < 9 && text[i] >= '0' && text[i] <= '9' {
+		num = num*10 + int(text[i]-'0')
+		i++
+	}
+	if i == 0 || i+2 > len(text) || (text[i] != '.' && text[i] != ')') || text[i+1] != ' ' {
+		return 0, "", false
+	}
+	return num, text[i+2:], true
+}

@@ -1,0 +1,91 @@
+package model
+
+import "time"
+
+// Item is an item as stored: one per distinct normalized title and date,
+// whatever listings and files it was seen in.
+type Item struct {
+	Seq         uint64     `json:"seq"` // internal number, in order of first sight
+	Key         []byte     `json:"key"` // identity.Key: normalized title + date
+	ID          string     `json:"id"`  // public id (tag URI), minted once, never recomputed
+	Title       string     `json:"title"`
+	Date        Date       `json:"date"`
+	Description string     `json:"description,omitempty"`
+	Published   time.Time  `json:"published"` // date plus a time that keeps listing order; never changes
+	Updated     time.Time  `json:"updated"`   // moves when the title or description really changes
+	FirstSeen   time.Time  `json:"first_seen"`
+	Changed     time.Time  `json:"changed"`              // wall clock of the last change
+	Categories  []string   `json:"categories,omitempty"` // feed paths, "category/news"
+	Listings    []string   `json:"listings,omitempty"`   // feed paths, "listing/resources-on-cooperatives"
+	Labels      []string   `json:"labels,omitempty"`     // label spellings seen for this item
+	Sources     []string   `json:"sources,omitempty"`    // listing title spellings seen for this item
+}
+
+// Spelling is one way a feed's name was written and how many items were
+// seen under it.
+type Spelling struct {
+	Text  string `json:"text"`
+	Count int    `json:"count,omitempty"`
+}
+
+// FeedKind says what a feed collects.
+type FeedKind string
+
+const (
+	KindAll      FeedKind = "all"      // every item
+	KindCategory FeedKind = "category" // items with one (folded) label
+	KindListing  FeedKind = "listing"  // items from one listing title
+)
+
+// AllPath is the path of the combined feed.
+const AllPath = "all"
+
+// Feed is a stored feed: what it collects, and the public names fixed
+// when it was first created.
+type Feed struct {
+	Path      string     `json:"path"` // under the output dir and base URL: "all", "category/news"; never changes
+	Kind      FeedKind   `json:"kind"`
+	Fold      string     `json:"fold,omitempty"` // folded name it collects
+	ID        string     `json:"id"`             // public id (tag URI), minted once
+	Spellings []Spelling `json:"spellings,omitempty"`
+	Items     int        `json:"items"`   // distinct items
+	Updated   time.Time  `json:"updated"` // newest published or updated instant among its items
+	Created   time.Time  `json:"created"` // wall clock
+}
+
+// Name is the feed's shown name: the most frequent spelling, ties going to
+// the first seen. Config renames apply on top of it.
+func (f *Feed) Name() string {
+	best := -1
+	for i, s := range f.Spellings {
+		if best < 0 || s.Count > f.Spellings[best].Count {
+			best = i
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	return f.Spellings[best].Text
+}
+
+// FileRecord is what the last scan learnt about one listing file.
+type FileRecord struct {
+	Path    string    `json:"path"` // relative to the listings dir, slash-separated
+	Size    int64     `json:"size"`
+	ModTime time.Time `json:"mtime"`
+	Hash    string    `json:"sha256"`
+	Outcome Outcome   `json:"outcome"`
+	Errors  []string  `json:"errors,omitempty"` // "file:line: message"
+	Listing string    `json:"listing,omitempty"`
+	Items   int       `json:"items"` // items accepted from it
+	Scanned time.Time `json:"scanned"`
+}
+
+// Outcome is how a listing file fared.
+type Outcome string
+
+const (
+	OutcomeOK       Outcome = "ok"       // every item accepted
+	OutcomePartial  Outcome = "partial"  // some items rejected
+	OutcomeRejected Outcome = "rejected" // the whole file rejected
+)

@@ -1,0 +1,107 @@
+// Package publish writes generated files under the output directory so
+// that a reader (a web server, a poller, a CDN sync) only ever sees a whole
+// old file or a whole new one, and an unchanged file is never touched, so
+// its mtime, Last-Modified and ETag stay put.
+package publish
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Dir is an output directory.
+type Dir struct {
+	Root string
+}
+
+// Write replaces the file at rel (a slash path under Root) with data,
+// unless it already holds exactly data. It reports whether it wrote.
+//
+// The new bytes go to a temporary file in the same directory, which is
+// synced, renamed over the target and the directory synced: after a crash
+// the target holds the old or the new bytes, never a mix. The temporary
+// name is fixed per target, so a killed write leaves at most one stray
+// file, which the next write reuses; scans never run at once (the
+// database lock), so nothing else writes it.
+func (d Dir) Write(rel string, data []byte) (bool, error) {
+	path, err := d.path(rel)
+	if err != nil {
+		return false, err
+	}
+	old, err := os.ReadFile(path)
+	if err == nil && bytes.Equal(old, data) {
+		return false, nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, fmt.Errorf("publish: read %s: %w", path, err)
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return false, fmt.Errorf("publish: create %s: %w", dir, err)
+	}
+	tmp := filepath.Join(dir, TempPrefix+filepath.Base(path))
+	if err := writeSynced(tmp, data); err != nil {
+		os.Remove(tmp)
+		return false, fmt.Errorf("publish: write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return false, fmt.Errorf("publish: replace %s: %w", path, err)
+	}
+	if err := syncDir(dir); err != nil {
+		return true, fmt.Errorf("publish: sync %s: %w", dir, err)
+	}
+	return true, nil
+}
+
+// TempPrefix starts the names of files being written. Servers must not
+// serve them; dotfiles are hidden anyway.
+const TempPrefix = ".tmp-"
+
+// Exists reports whether rel exists under Root.
+func (d Dir) Exists(rel string) bool {
+	path, err := d.path(rel)
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(path)
+	return err == nil
+}
+
+func (d Dir) path(rel string) (string, error) {
+	clean := filepath.FromSlash(rel)
+	if !filepath.IsLocal(clean) || strings.HasPrefix(filepath.Base(clean), ".") {
+		return "", fmt.Errorf("publish: %q is not a plain path under the output directory", rel)
+	}
+	return filepath.Join(d.Root, clean), nil
+}
+
+func writeSynced(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}

@@ -1,0 +1,80 @@
+package render
+
+import (
+	"time"
+
+	"github.com/gorilla/feeds"
+
+	"github.com/feedpub/feedpub/internal/model"
+)
+
+// atomFeed extends gorilla's feed with several links (self and
+// alternate; gorilla has one), a generator, and our entries.
+type atomFeed struct {
+	*feeds.AtomFeed
+	Links     []feeds.AtomLink `xml:"link"`
+	Generator string           `xml:"generator,omitempty"`
+	Entries   []*atomEntry     `xml:"entry"`
+}
+
+func (f *atomFeed) FeedXml() any { return f }
+
+// atomEntry extends gorilla's entry with several categories carrying
+// term, scheme and label (gorilla has one bare string).
+type atomEntry struct {
+	*feeds.AtomEntry
+	Categories []atomCategory `xml:"category"`
+}
+
+type atomCategory struct {
+	Term   string `xml:"term,attr"`
+	Scheme string `xml:"scheme,attr,omitempty"`
+	Label  string `xml:"label,attr,omitempty"`
+}
+
+// Atom renders d as Atom 1.0 (RFC 4287).
+func Atom(s *Site, d *Doc) ([]byte, error) {
+	f := d.gorilla(s)
+	af := (&feeds.Atom{Feed: f}).AtomFeed()
+	af.Id = d.Feed.ID // gorilla would use the link
+	af.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: s.authorName(), Email: s.AuthorEmail}}
+	doc := &atomFeed{
+		AtomFeed: af,
+		Links: []feeds.AtomLink{
+			{Href: s.FileURL(d.Feed.Path, AtomFile), Rel: "self", Type: AtomType},
+			{Href: s.HomeURL(), Rel: "alternate", Type: "text/html"},
+		},
+		Generator: Generator,
+	}
+	for _, e := range d.Entries {
+		doc.Entries = append(doc.Entries, atomEntryOf(s, e))
+	}
+	return writeXML(doc)
+}
+
+func atomEntryOf(s *Site, e Entry) *atomEntry {
+	ae := &atomEntry{AtomEntry: &feeds.AtomEntry{
+		Title:     e.Title,
+		Id:        e.ID,
+		Published: e.Published.In(s.Location).Format(time.RFC3339),
+		Updated:   e.Updated.In(s.Location).Format(time.RFC3339),
+		// An entry needs content or an alternate link (RFC 4287 4.1.1.1);
+		// items without a description carry their title as text.
+		Content: &feeds.AtomContent{Type: "text", Content: contentText(e)},
+	}}
+	for _, r := range e.Categories {
+		ae.Categories = append(ae.Categories, atomCategory{Term: r.Slug(), Scheme: s.URL(string(model.KindCategory) + "/"), Label: r.Name})
+	}
+	for _, r := range e.Listings {
+		ae.Categories = append(ae.Categories, atomCategory{Term: r.Slug(), Scheme: s.URL(string(model.KindListing) + "/"), Label: r.Name})
+	}
+	return ae
+}
+
+// contentText is an item's text body: its description, else its title.
+func contentText(e Entry) string {
+	if e.Description != "" {
+		return e.Description
+	}
+	return e.Title
+}

@@ -1,0 +1,177 @@
+package render
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/xml"
+	"fmt"
+	"html/template"
+	"slices"
+	"time"
+
+	"github.com/feedpub/feedpub/internal/model"
+)
+
+// Listed is one feed as the index page and the OPML list show it.
+type Listed struct {
+	Feed    *model.Feed
+	Name    string
+	Updated time.Time // newest change among its items
+}
+
+// SortListed orders feeds for display: the combined feed, then
+// categories, then listings, each by name.
+func SortListed(ls []Listed) {
+	rank := map[model.FeedKind]int{model.KindAll: 0, model.KindCategory: 1, model.KindListing: 2}
+	slices.SortFunc(ls, func(a, b Listed) int {
+		return cmp.Or(
+			cmp.Compare(rank[a.Feed.Kind], rank[b.Feed.Kind]),
+			cmp.Compare(a.Name, b.Name),
+			cmp.Compare(a.Feed.Path, b.Feed.Path),
+		)
+	})
+}
+
+type indexFeed struct {
+	Title, Name        string
+	RSS, Atom, JSON    string
+	Items              int
+	Updated, UpdatedTS string
+}
+
+type indexPage struct {
+	Site                 *Site
+	All                  *indexFeed
+	Categories, Listings []indexFeed
+	OPML                 string
+	Discover             []indexFeed
+}
+
+var indexTmpl = template.Must(template.New("index").Parse(`<!DOCTYPE html>
+<html lang="{{.Site.Language}}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Site.Title}}: feeds</title>
+{{- range .Discover}}
+<link rel="alternate" type="application/rss+xml" title="{{.Title}} (RSS)" href="{{.RSS}}">
+<link rel="alternate" type="application/atom+xml" title="{{.Title}} (Atom)" href="{{.Atom}}">
+<link rel="alternate" type="application/feed+json" title="{{.Title}} (JSON Feed)" href="{{.JSON}}">
+{{- end}}
+<style>
+body{font:16px/1.5 system-ui,sans-serif;max-width:48rem;margin:0 auto;padding:1rem;color:#222;background:#fff}
+h1{font-size:1.6rem;margin:.5rem 0}h2{font-size:1.2rem;margin-top:2rem}
+ul{list-style:none;padding:0}li{padding:.5rem 0;border-bottom:1px solid #ddd;overflow-wrap:anywhere}
+.meta{color:#555;font-size:.9rem}a{color:#0645ad}
+</style>
+</head>
+<body>
+<h1>{{.Site.Title}}</h1>
+<p>{{.Site.Description}}</p>
+<p>Subscribe to every feed at once: <a href="{{.OPML}}" type="text/x-opml">OPML list</a>.</p>
+{{- with .All}}
+<h2>Everything</h2>
+<ul>{{template "feed" .}}</ul>
+{{- end}}
+{{- if .Categories}}
+<h2>Categories</h2>
+<ul>{{range .Categories}}{{template "feed" .}}{{end}}</ul>
+{{- end}}
+{{- if .Listings}}
+<h2>Listings</h2>
+<ul>{{range .Listings}}{{template "feed" .}}{{end}}</ul>
+{{- end}}
+</body>
+</html>
+{{define "feed"}}
+<li><strong>{{.Name}}</strong> <span class="meta">{{.Items}} item{{if ne .Items 1}}s{{end}}{{with .Updated}}, updated <time datetime="{{$.UpdatedTS}}">{{.}}</time>{{end}}</span><br>
+<a href="{{.RSS}}" type="application/rss+xml">RSS</a> · <a href="{{.Atom}}" type="application/atom+xml">Atom</a> · <a href="{{.JSON}}" type="application/feed+json">JSON Feed</a></li>
+{{- end}}
+`))
+
+// Index renders the page that lists and autodiscovers every feed.
+func Index(s *Site, ls []Listed) ([]byte, error) {
+	p := indexPage{Site: s, OPML: s.URL(OPMLFile)}
+	for _, l := range ls {
+		f := indexFeed{
+			Title: (&Doc{Feed: l.Feed, Name: l.Name}).Title(s),
+			Name:  l.Name,
+			RSS:   s.FileURL(l.Feed.Path, RSSFile),
+			Atom:  s.FileURL(l.Feed.Path, AtomFile),
+			JSON:  s.FileURL(l.Feed.Path, JSONFile),
+			Items: l.Feed.Items,
+		}
+		if !l.Updated.IsZero() {
+			t := l.Updated.In(s.Location)
+			f.Updated, f.UpdatedTS = t.Format("2 January 2006"), t.Format(time.RFC3339)
+		}
+		switch l.Feed.Kind {
+		case model.KindAll:
+			f.Name = "All items"
+			p.All = &f
+		case model.KindCategory:
+			p.Categories = append(p.Categories, f)
+		case model.KindListing:
+			p.Listings = append(p.Listings, f)
+		}
+		p.Discover = append(p.Discover, f)
+	}
+	var buf bytes.Buffer
+	if err := indexTmpl.Execute(&buf, p); err != nil {
+		return nil, fmt.Errorf("render: index page: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+type opml struct {
+	XMLName xml.Name    `xml:"opml"`
+	Version string      `xml:"version,attr"`
+	Title   string      `xml:"head>title"`
+	Owner   string      `xml:"head>ownerName,omitempty"`
+	Body    []opmlGroup `xml:"body>outline"`
+}
+
+type opmlGroup struct {
+	Text     string        `xml:"text,attr"`
+	Outlines []opmlOutline `xml:"outline"`
+}
+
+type opmlOutline struct {
+	Type    string `xml:"type,attr"`
+	Text    string `xml:"text,attr"`
+	Title   string `xml:"title,attr"`
+	XMLURL  string `xml:"xmlUrl,attr"`
+	HTMLURL string `xml:"htmlUrl,attr"`
+}
+
+// OPML renders an OPML 2.0 subscription list of every feed's RSS
+// document, grouped like the index page.
+func OPML(s *Site, ls []Listed) ([]byte, error) {
+	doc := opml{Version: "2.0", Title: s.Title, Owner: s.AuthorName}
+	groups := map[model.FeedKind]*opmlGroup{}
+	for _, kind := range []model.FeedKind{model.KindAll, model.KindCategory, model.KindListing} {
+		doc.Body = append(doc.Body, opmlGroup{Text: map[model.FeedKind]string{
+			model.KindAll: "Everything", model.KindCategory: "Categories", model.KindListing: "Listings",
+		}[kind]})
+		groups[kind] = &doc.Body[len(doc.Body)-1]
+	}
+	for _, l := range ls {
+		title := (&Doc{Feed: l.Feed, Name: l.Name}).Title(s)
+		g := groups[l.Feed.Kind]
+		g.Outlines = append(g.Outlines, opmlOutline{
+			Type: "rss", Text: title, Title: title,
+			XMLURL: s.FileURL(l.Feed.Path, RSSFile), HTMLURL: s.HomeURL(),
+		})
+	}
+	// Drop empty groups; their pointers are not used past this point.
+	doc.Body = slices.DeleteFunc(doc.Body, func(g opmlGroup) bool { return len(g.Outlines) == 0 })
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("render: opml: %w", err)
+	}
+	buf.WriteByte('\n')
+	return buf.Bytes(), nil
+}

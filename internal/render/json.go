@@ -1,0 +1,52 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/gorilla/feeds"
+)
+
+// jsonFeed extends gorilla's JSON feed so that "items" is present even
+// when empty (JSON Feed 1.1 requires it; gorilla omits it).
+type jsonFeed struct {
+	*feeds.JSONFeed
+	Items []*feeds.JSONItem `json:"items"`
+}
+
+// JSON renders d as JSON Feed 1.1.
+func JSON(s *Site, d *Doc) ([]byte, error) {
+	jf := (&feeds.JSON{Feed: d.gorilla(s)}).JSONFeed()
+	jf.FeedUrl = s.FileURL(d.Feed.Path, JSONFile)
+	jf.Language = s.Language
+	// author is deprecated in 1.1 and gorilla fills it with a name that
+	// may be empty; authors always names someone.
+	jf.Author = nil
+	jf.Authors = []*feeds.JSONAuthor{{Name: s.authorName()}}
+	out := &jsonFeed{JSONFeed: jf, Items: make([]*feeds.JSONItem, 0, len(d.Entries))}
+	for _, e := range d.Entries {
+		pub, mod := e.Published.In(s.Location), e.Updated.In(s.Location)
+		it := &feeds.JSONItem{
+			Id:            e.ID,
+			Title:         e.Title,
+			ContentText:   contentText(e),
+			PublishedDate: &pub,
+			ModifiedDate:  &mod,
+		}
+		for _, r := range e.Categories {
+			it.Tags = append(it.Tags, r.Name)
+		}
+		for _, r := range e.Listings {
+			it.Tags = append(it.Tags, r.Name)
+		}
+		out.Items = append(out.Items, it)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return nil, fmt.Errorf("render: encode json feed: %w", err)
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,153 @@
+// Package render turns stored feeds and items into RSS 2.0, Atom 1.0 and
+// JSON Feed 1.1 documents, plus the index page and OPML list. It builds on
+// gorilla/feeds' structs, extending them where they fall short of the
+// specs (self links, several categories, no empty elements, ids always
+// ours). It is pure: values in, bytes out, the same bytes for the same
+// values.
+package render
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gorilla/feeds"
+
+	"github.com/feedpub/feedpub/internal/model"
+)
+
+// File names of the three formats inside a feed's directory. They are
+// public URLs: never rename them.
+const (
+	RSSFile  = "rss.xml"
+	AtomFile = "atom.xml"
+	JSONFile = "feed.json"
+
+	IndexFile = "index.html"
+	OPMLFile  = "feeds.opml"
+)
+
+// Media types of the formats.
+const (
+	RSSType  = "application/rss+xml"
+	AtomType = "application/atom+xml"
+	JSONType = "application/feed+json"
+)
+
+// Generator names feedpub in the documents it writes.
+const Generator = "feedpub"
+
+// Site is what every document shares.
+type Site struct {
+	BaseURL     *url.URL // absolute, path ends in "/"
+	Title       string
+	Description string
+	AuthorName  string
+	AuthorEmail string
+	Language    string
+	Location    *time.Location
+}
+
+// URL returns the absolute URL of rel, a slash path under the base URL.
+func (s *Site) URL(rel string) string {
+	return s.BaseURL.ResolveReference(&url.URL{Path: rel}).String()
+}
+
+// Ref names a category or listing an item belongs to.
+type Ref struct {
+	Kind model.FeedKind
+	Path string // "category/news"
+	Name string
+}
+
+// Slug is the last element of the ref's path.
+func (r Ref) Slug() string { return r.Path[strings.LastIndexByte(r.Path, '/')+1:] }
+
+// Entry is an item with its categories and listings resolved to names.
+type Entry struct {
+	*model.Item
+	Categories []Ref
+	Listings   []Ref
+}
+
+// Doc is one feed document: the feed and its entries, newest first.
+type Doc struct {
+	Feed    *model.Feed
+	Name    string // shown name (for category and listing feeds)
+	Entries []Entry
+}
+
+// SortEntries orders entries newest first. Published instants are unique
+// and keep each day's listing order, so this is a total order.
+func SortEntries(es []Entry) {
+	slices.SortFunc(es, func(a, b Entry) int {
+		if c := b.Published.Compare(a.Published); c != 0 {
+			return c
+		}
+		return int(int64(b.Seq) - int64(a.Seq))
+	})
+}
+
+// Title is the document's title as readers show it.
+func (d *Doc) Title(s *Site) string {
+	if d.Feed.Kind == model.KindAll {
+		return s.Title
+	}
+	return d.Name + " — " + s.Title
+}
+
+// Description says what the feed collects; RSS requires one.
+func (d *Doc) Description(s *Site) string {
+	switch d.Feed.Kind {
+	case model.KindCategory:
+		return "Items in the category “" + d.Name + "” from " + s.Title + "."
+	case model.KindListing:
+		return "Items from the listing “" + d.Name + "” on " + s.Title + "."
+	}
+	return s.Description
+}
+
+// Updated is the newest change among the document's entries: its
+// lastBuildDate and Atom updated, never the wall clock, so an unchanged
+// feed renders to the same bytes.
+func (d *Doc) Updated() time.Time {
+	var t time.Time
+	for _, e := range d.Entries {
+		if e.Updated.After(t) {
+			t = e.Updated
+		}
+	}
+	return t
+}
+
+// FileURL returns the absolute URL of one format of the feed at path.
+func (s *Site) FileURL(path, file string) string { return s.URL(path + "/" + file) }
+
+// HomeURL is the page a feed's alternate link points at.
+func (s *Site) HomeURL() string { return s.BaseURL.String() }
+
+// gorilla returns the generic gorilla/feeds model of d without items;
+// each format adds its own items.
+func (d *Doc) gorilla(s *Site) *feeds.Feed {
+	f := &feeds.Feed{
+		Title:       d.Title(s),
+		Link:        &feeds.Link{Href: s.HomeURL()},
+		Description: d.Description(s),
+		Id:          d.Feed.ID,
+		Updated:     d.Updated().In(s.Location),
+	}
+	if s.AuthorName != "" || s.AuthorEmail != "" {
+		f.Author = &feeds.Author{Name: s.AuthorName, Email: s.AuthorEmail}
+	}
+	return f
+}
+
+// authorName is the feed-level author Atom requires: the configured one,
+// else the site title.
+func (s *Site) authorName() string {
+	if s.AuthorName != "" {
+		return s.AuthorName
+	}
+	return s.Title
+}

@@ -1,0 +1,134 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gorilla/feeds"
+)
+
+const atomNS = "http://www.w3.org/2005/Atom"
+
+// rssDoc extends gorilla's <rss> wrapper with the Atom namespace, needed
+// for the self link.
+type rssDoc struct {
+	feeds.RssFeedXml
+	AtomNS  string      `xml:"xmlns:atom,attr"`
+	Channel *rssChannel `xml:"channel"`
+}
+
+func (d *rssDoc) FeedXml() any { return d }
+
+// rssChannel extends gorilla's channel with atom:link rel="self" (RSS
+// Advisory Board best practice), placed before the items, and with items
+// that can carry several categories.
+type rssChannel struct {
+	*feeds.RssFeed
+	AtomLink *atomLinkNS `xml:"atom:link"`
+	Items    []*rssItem  `xml:"item"`
+}
+
+type atomLinkNS struct {
+	Href string `xml:"href,attr"`
+	Rel  string `xml:"rel,attr"`
+	Type string `xml:"type,attr"`
+}
+
+// rssItem extends gorilla's item: link and description are left out when
+// empty (gorilla always writes them), and there is one category element
+// per category and listing (gorilla allows one).
+type rssItem struct {
+	*feeds.RssItem
+	Link        string   `xml:"link,omitempty"`
+	Description string   `xml:"description,omitempty"`
+	Categories  []string `xml:"category"`
+}
+
+// RSS renders d as RSS 2.0.
+func RSS(s *Site, d *Doc) ([]byte, error) {
+	f := d.gorilla(s)
+	for _, e := range d.Entries {
+		f.Add(&feeds.Item{
+			Title:       e.Title,
+			Id:          e.ID,
+			IsPermaLink: "false", // a tag URI is not a URL
+			Created:     e.Published.In(s.Location),
+			Updated:     e.Updated.In(s.Location),
+		})
+	}
+	ch := (&feeds.Rss{Feed: f}).RssFeed()
+	// gorilla writes " (Name)" when there is no email: RSS wants
+	// "email (Name)" or nothing.
+	ch.ManagingEditor = ""
+	if s.AuthorEmail != "" {
+		ch.ManagingEditor = s.AuthorEmail
+		if s.AuthorName != "" {
+			ch.ManagingEditor += " (" + s.AuthorName + ")"
+		}
+	}
+	ch.Language = s.Language
+	ch.Generator = Generator
+	ch.PubDate = ""
+	if !f.Updated.IsZero() {
+		ch.PubDate = f.Updated.Format(time.RFC1123Z)
+	}
+	channel := &rssChannel{
+		RssFeed:  ch,
+		AtomLink: &atomLinkNS{Href: s.FileURL(d.Feed.Path, RSSFile), Rel: "self", Type: RSSType},
+	}
+	for i, gi := range ch.Items {
+		e := d.Entries[i]
+		it := &rssItem{RssItem: gi, Description: rssDescription(e)}
+		for _, r := range e.Categories {
+			it.Categories = append(it.Categories, r.Name)
+		}
+		for _, r := range e.Listings {
+			it.Categories = append(it.Categories, r.Name)
+		}
+		channel.Items = append(channel.Items, it)
+	}
+	ch.Items = nil
+	doc := &rssDoc{
+		RssFeedXml: feeds.RssFeedXml{Version: "2.0", ContentNamespace: "http://purl.org/rss/1.0/modules/content/"},
+		AtomNS:     atomNS,
+		Channel:    channel,
+	}
+	return writeXML(doc)
+}
+
+// rssDescription is the item's description as the HTML RSS expects:
+// the plain text escaped once for HTML (and once more for XML by the
+// encoder), paragraphs kept.
+func rssDescription(e Entry) string {
+	if e.Description == "" {
+		return ""
+	}
+	paras := strings.Split(e.Description, "\n\n")
+	if len(paras) == 1 {
+		return htmlText.Replace(paras[0])
+	}
+	var b strings.Builder
+	for _, p := range paras {
+		b.WriteString("<p>")
+		b.WriteString(htmlText.Replace(p))
+		b.WriteString("</p>")
+	}
+	return b.String()
+}
+
+// htmlText escapes text for an HTML text node: only &, < and > matter
+// there, and leaving quotes alone keeps descriptions readable.
+var htmlText = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// writeXML encodes a document with gorilla's writer and ends it with a
+// newline.
+func writeXML(doc feeds.XmlFeed) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := feeds.WriteXML(doc, &buf); err != nil {
+		return nil, fmt.Errorf("render: encode xml: %w", err)
+	}
+	buf.WriteByte('\n')
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,400 @@
+package scan
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/feedpub/feedpub/internal/identity"
+	"github.com/feedpub/feedpub/internal/listing"
+	"github.com/feedpub/feedpub/internal/model"
+	"github.com/feedpub/feedpub/internal/store"
+)
+
+// ingester merges parsed listings into the store. It lives for one scan
+// and works inside one transaction at a time; feed records are cached
+// across transactions because the scan holds the database lock.
+type ingester struct {
+	tx    *store.Tx
+	now   time.Time
+	loc   *time.Location
+	tag   identity.TagScheme
+	feeds map[string]*model.Feed // loaded or created during this scan
+
+	touched map[string]bool // feeds to write back at the end of the transaction
+	dirty   map[string]bool // feeds to regenerate
+	renamed bool            // a feed's shown name changed: every feed shows it
+
+	sum *Summary
+}
+
+func newIngester(now time.Time, loc *time.Location, tag identity.TagScheme, sum *Summary) *ingester {
+	return &ingester{now: now, loc: loc, tag: tag, feeds: map[string]*model.Feed{}, sum: sum}
+}
+
+// begin starts work in a new transaction.
+func (in *ingester) begin(tx *store.Tx) {
+	in.tx = tx
+	in.touched = map[string]bool{}
+	in.dirty = map[string]bool{}
+	in.renamed = false
+}
+
+// commit writes back changed feeds and the dirty set, in the same
+// transaction as the items.
+func (in *ingester) commit() error {
+	for _, path := range sortedKeys(in.touched) {
+		if err := in.tx.PutFeed(in.feeds[path]); err != nil {
+			return err
+		}
+	}
+	if in.renamed {
+		feeds, err := in.tx.Feeds()
+		if err != nil {
+			return err
+		}
+		for _, f := range feeds {
+			in.dirty[f.Path] = true
+		}
+	}
+	return in.tx.MarkDirty(sortedKeys(in.dirty)...)
+}
+
+func sortedKeys(m map[string]bool) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// feed returns the feed of kind collecting name, creating it on first
+// sight with a slug and id that never change afterwards.
+func (in *ingester) feed(kind model.FeedKind, name string) (*model.Feed, error) {
+	path, fold := model.AllPath, ""
+	if kind != model.KindAll {
+		fold = identity.FoldName(name)
+		p, ok := in.tx.FeedPath(kind, fold)
+		if !ok {
+			return in.createFeed(kind, fold, name)
+		}
+		path = p
+	}
+	f, err := in.feedAt(path)
+	if f == nil && err == nil {
+		if kind != model.KindAll {
+			return nil, fmt.Errorf("scan: feed %s is indexed but missing", path)
+		}
+		return in.createFeed(kind, "", name)
+	}
+	return f, err
+}
+
+// feedAt returns the feed at path, or nil if there is none.
+func (in *ingester) feedAt(path string) (*model.Feed, error) {
+	if f, ok := in.feeds[path]; ok {
+		return f, nil
+	}
+	f, err := in.tx.Feed(path)
+	if f != nil {
+		in.feeds[path] = f
+	}
+	return f, err
+}
+
+func (in *ingester) createFeed(kind model.FeedKind, fold, name string) (*model.Feed, error) {
+	path := model.AllPath
+	if kind != model.KindAll {
+		slug := identity.Slug(name)
+		path = string(kind) + "/" + slug
+		for n := 2; ; n++ {
+			existing, err := in.feedAt(path)
+			if err != nil {
+				return nil, err
+			}
+			if existing == nil {
+				break
+			}
+			path = fmt.Sprintf("%s/%s-%d", kind, slug, n)
+		}
+	}
+	f := &model.Feed{Path: path, Kind: kind, Fold: fold, ID: in.tag.FeedID(path), Created: in.now}
+	in.feeds[path] = f
+	in.touched[path] = true
+	in.dirty[path] = true
+	// Index the fold now so later items of this transaction find it.
+	if err := in.tx.PutFeed(f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// spell counts one more item seen under spelling text of f's name.
+func (in *ingester) spell(f *model.Feed, text string) {
+	before := f.Name()
+	i := slices.IndexFunc(f.Spellings, func(s model.Spelling) bool { return s.Text == text })
+	if i < 0 {
+		f.Spellings = append(f.Spellings, model.Spelling{Text: text, Count: 1})
+	} else {
+		f.Spellings[i].Count++
+	}
+	in.touched[f.Path] = true
+	if before != "" && f.Name() != before {
+		in.renamed = true
+	}
+}
+
+// row is one item of a listing with its identity resolved.
+type row struct {
+	src  *listing.Item
+	key  identity.Key
+	item *model.Item // nil when new
+}
+
+// listing merges one parsed listing. Items already stored keep their id
+// and published instant; they join this listing and category if not yet
+// members, and take a changed title spelling or description as an update.
+func (in *ingester) listing(l *listing.Listing) error {
+	all, err := in.feed(model.KindAll, "")
+	if err != nil {
+		return err
+	}
+	lf, err := in.feed(model.KindListing, l.Title)
+	if err != nil {
+		return err
+	}
+
+	rows := make([]row, 0, len(l.Items))
+	seen := map[identity.Key]bool{}
+	var dups []*listing.Item // items repeating an earlier item of this file
+	for i := range l.Items {
+		src := &l.Items[i]
+		k := identity.ItemKey(src.Title, src.Date)
+		if seen[k] {
+			dups = append(dups, src)
+			continue
+		}
+		seen[k] = true
+		r := row{src: src, key: k}
+		if r.item, err = in.stored(k); err != nil {
+			return err
+		}
+		rows = append(rows, r)
+	}
+	published := in.place(rows)
+
+	for i, r := range rows {
+		if r.item == nil {
+			err = in.create(r, published[i], l.Title, all, lf)
+		} else {
+			err = in.update(r, l.Title, lf)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	// A repeated item may carry another label: it joins that category too.
+	for _, src := range dups {
+		k := identity.ItemKey(src.Title, src.Date)
+		it, err := in.stored(k)
+		if err != nil {
+			return err
+		}
+		if err := in.update(row{src: src, key: k, item: it}, l.Title, lf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stored returns the stored item with key k, or nil.
+func (in *ingester) stored(k identity.Key) (*model.Item, error) {
+	seq, ok := in.tx.ItemSeq(k[:])
+	if !ok {
+		return nil, nil
+	}
+	return in.tx.Item(seq)
+}
+
+// place picks published instants for the new rows, day by day.
+func (in *ingester) place(rows []row) []int64 {
+	out := make([]int64, len(rows))
+	byDay := map[model.Date][]int{}
+	var days []model.Date
+	for i, r := range rows {
+		d := r.src.Date
+		if _, ok := byDay[d]; !ok {
+			days = append(days, d)
+		}
+		byDay[d] = append(byDay[d], i)
+	}
+	for _, d := range days {
+		idx := byDay[d]
+		known := make([]int64, 0, len(idx))
+		var pos []int // rows of idx taking part: new items and anchors of this day
+		for _, i := range idx {
+			switch it := rows[i].item; {
+			case it == nil:
+				known, pos = append(known, 0), append(pos, i)
+			case model.DateOf(it.Published.In(in.loc)) == d:
+				known, pos = append(known, it.Published.Unix()), append(pos, i)
+			}
+		}
+		placed := placeDay(d, in.loc, in.now, known, in.tx.InstantTaken)
+		for k, i := range pos {
+			out[i] = placed[k]
+		}
+	}
+	return out
+}
+
+func (in *ingester) create(r row, published int64, listingTitle string, all, lf *model.Feed) error {
+	pub := time.Unix(published, 0).UTC()
+	it := &model.Item{
+		Key:         r.key[:],
+		ID:          in.tag.ItemID(r.key, r.src.Date),
+		Title:       r.src.Title,
+		Date:        r.src.Date,
+		Description: r.src.Description,
+		Published:   pub,
+		Updated:     pub,
+		FirstSeen:   in.now,
+		Changed:     in.now,
+	}
+	joined := []*model.Feed{all, lf}
+	it.Listings = []string{lf.Path}
+	it.Sources = []string{listingTitle}
+	in.spell(lf, listingTitle)
+	if r.src.Label != "" {
+		cf, err := in.feed(model.KindCategory, r.src.Label)
+		if err != nil {
+			return err
+		}
+		it.Categories = []string{cf.Path}
+		it.Labels = []string{r.src.Label}
+		in.spell(cf, r.src.Label)
+		joined = append(joined, cf)
+	}
+	if err := in.tx.PutItem(it); err != nil {
+		return err
+	}
+	if err := in.tx.ClaimInstant(published, it.Seq); err != nil {
+		return err
+	}
+	for _, f := range joined {
+		if err := in.join(f, it); err != nil {
+			return err
+		}
+	}
+	in.sum.ItemsNew++
+	return nil
+}
+
+// update merges a listing's copy of a stored item. The id and published
+// instant never change. A new title spelling (same normalized title) or a
+// new non-empty description is an update: the item gets a new updated
+// instant and re-enters its feeds' recent documents. An item first seen
+// in this same scan just takes the text, since no reader has seen it yet.
+func (in *ingester) update(r row, listingTitle string, lf *model.Feed) error {
+	it := r.item
+	changed, content := false, false
+	if r.src.Title != it.Title {
+		it.Title, content = r.src.Title, true
+	}
+	if r.src.Description != "" && r.src.Description != it.Description {
+		it.Description, content = r.src.Description, true
+	}
+	var joined []*model.Feed
+	if !slices.Contains(it.Listings, lf.Path) {
+		it.Listings = append(it.Listings, lf.Path)
+		joined = append(joined, lf)
+	}
+	if !slices.Contains(it.Sources, listingTitle) {
+		it.Sources = append(it.Sources, listingTitle)
+		in.spell(lf, listingTitle)
+		changed = true
+	}
+	if r.src.Label != "" {
+		cf, err := in.feed(model.KindCategory, r.src.Label)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(it.Categories, cf.Path) {
+			it.Categories = append(it.Categories, cf.Path)
+			joined = append(joined, cf)
+		}
+		if !slices.Contains(it.Labels, r.src.Label) {
+			it.Labels = append(it.Labels, r.src.Label)
+			in.spell(cf, r.src.Label)
+			changed = true
+		}
+	}
+	if content {
+		it.Changed = in.now
+		if it.FirstSeen.Before(in.now) {
+			u := in.tx.FreeInstantAtOrBefore(in.now.Unix())
+			if err := in.tx.ClaimInstant(u, it.Seq); err != nil {
+				return err
+			}
+			it.Updated = time.Unix(u, 0).UTC()
+			in.sum.ItemsUpdated++
+		}
+	}
+	if !changed && !content && len(joined) == 0 {
+		return nil
+	}
+	if err := in.tx.PutItem(it); err != nil {
+		return err
+	}
+	for _, f := range joined {
+		if err := in.join(f, it); err != nil {
+			return err
+		}
+	}
+	if content || len(joined) > 0 {
+		// Every feed holding the item shows its text and its categories.
+		// After a real update it re-enters their recent documents too.
+		for _, path := range in.memberships(it) {
+			f, err := in.feedAt(path)
+			if err != nil {
+				return err
+			}
+			if content && it.FirstSeen.Before(in.now) && !slices.Contains(joined, f) {
+				if err := in.log(f, it); err != nil {
+					return err
+				}
+			}
+			in.dirty[path] = true
+		}
+	}
+	return nil
+}
+
+// memberships lists the paths of every feed holding it.
+func (in *ingester) memberships(it *model.Item) []string {
+	paths := make([]string, 0, 1+len(it.Categories)+len(it.Listings))
+	paths = append(paths, model.AllPath)
+	paths = append(paths, it.Categories...)
+	return append(paths, it.Listings...)
+}
+
+// join makes it a member of feed f.
+func (in *ingester) join(f *model.Feed, it *model.Item) error {
+	f.Items++
+	return in.log(f, it)
+}
+
+// log appends it to f's log: it entered f or changed, and belongs in its
+// recent document.
+func (in *ingester) log(f *model.Feed, it *model.Item) error {
+	if err := in.tx.AppendLog(f.Path, it.Seq); err != nil {
+		return err
+	}
+	if it.Updated.After(f.Updated) {
+		f.Updated = it.Updated
+	}
+	in.touched[f.Path] = true
+	in.dirty[f.Path] = true
+	return nil
+}

@@ -1,0 +1,361 @@
+// Package scan is feedpub's main job: find listing files that are new or
+// changed, parse them, merge their items into the store, and regenerate
+// the feeds whose items changed. It is incremental (unchanged files are
+// not read, unchanged feeds not rewritten) and resumable (the feeds still
+// to regenerate are stored with the items, so a killed scan's work is
+// finished by the next one).
+package scan
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"net/url"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/feedpub/feedpub/internal/config"
+	"github.com/feedpub/feedpub/internal/identity"
+	"github.com/feedpub/feedpub/internal/listing"
+	"github.com/feedpub/feedpub/internal/model"
+	"github.com/feedpub/feedpub/internal/publish"
+	"github.com/feedpub/feedpub/internal/render"
+	"github.com/feedpub/feedpub/internal/store"
+)
+
+// Options configure a scan.
+type Options struct {
+	Config  config.Config // validated
+	Rebuild bool          // regenerate every feed from the database
+	// Now is the clock; nil means time.Now. It is read once per scan.
+	Now func() time.Time
+	// Workers read and parse files in parallel; 0 means one per CPU.
+	Workers int
+}
+
+// Summary tells what a scan did.
+type Summary struct {
+	FilesNew, FilesChanged, FilesUnchanged, FilesFailed int
+	ItemsNew, ItemsUpdated                              int
+	FeedsRegenerated                                    int // feeds whose documents were rendered
+	FilesWritten                                        int // output files actually replaced
+	Problems                                            []*listing.Error
+	Duration                                            time.Duration
+}
+
+// Rejected reports whether some input was rejected (not just warned about).
+func (s *Summary) Rejected() bool { return listing.HasErrors(s.Problems) }
+
+// Limits on one transaction: big enough that commits (each an fsync and a
+// rewrite of the touched pages) are few, small enough that memory stays flat.
+const (
+	chunkFiles = 512
+	chunkItems = 8192
+)
+
+// Run scans once. It returns an error only for fatal problems (database,
+// output directory); problems with single files are in the Summary.
+func Run(ctx context.Context, db *store.DB, opts Options) (*Summary, error) {
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	started := now()
+	sum := &Summary{}
+	s := &scanner{db: db, opts: opts, cfg: &opts.Config, now: started.UTC().Truncate(time.Second), sum: sum}
+	s.loc = s.cfg.Location()
+	base, err := url.Parse(s.cfg.BaseURL)
+	if err != nil {
+		return sum, fmt.Errorf("scan: base URL: %w", err)
+	}
+	s.site = &render.Site{
+		BaseURL: base, Title: s.cfg.Title, Description: s.cfg.Description,
+		AuthorName: s.cfg.AuthorName, AuthorEmail: s.cfg.AuthorEmail,
+		Language: s.cfg.Language, Location: s.loc,
+	}
+	s.out = publish.Dir{Root: s.cfg.OutDir}
+	if err := s.resolveTag(); err != nil {
+		return sum, err
+	}
+	if err := s.ingestFiles(ctx); err != nil {
+		return sum, err
+	}
+	if err := s.publishFeeds(ctx); err != nil {
+		return sum, err
+	}
+	sum.Duration = now().Sub(started)
+	return sum, nil
+}
+
+type scanner struct {
+	db   *store.DB
+	opts Options
+	cfg  *config.Config
+	now  time.Time // truncated to the second, UTC
+	loc  *time.Location
+	site *render.Site
+	out  publish.Dir
+	tag  identity.TagScheme
+	sum  *Summary
+}
+
+// resolveTag fixes the tag URI scheme in the database on first use: the
+// configured one, else the base URL's host and the day the database was
+// created. Afterwards the stored one is used unless config overrides it
+// for new items.
+func (s *scanner) resolveTag() error {
+	return s.db.Update(func(tx *store.Tx) error {
+		stored := identity.TagScheme{Authority: tx.Meta("tag_authority"), Date: tx.Meta("tag_date")}
+		if stored.Authority == "" {
+			stored.Authority = s.cfg.TagAuthority
+			if stored.Authority == "" {
+				stored.Authority = s.cfg.BaseHost()
+			}
+			if err := tx.SetMeta("tag_authority", stored.Authority); err != nil {
+				return err
+			}
+		}
+		if stored.Date == "" {
+			stored.Date = s.cfg.TagDate
+			if stored.Date == "" {
+				stored.Date = s.now.In(s.loc).Format("2006-01-02")
+			}
+			if err := tx.SetMeta("tag_date", stored.Date); err != nil {
+				return err
+			}
+		}
+		s.tag = stored
+		if s.cfg.TagAuthority != "" {
+			s.tag.Authority = s.cfg.TagAuthority
+		}
+		if s.cfg.TagDate != "" {
+			s.tag.Date = s.cfg.TagDate
+		}
+		if err := s.tag.Validate(); err != nil {
+			return fmt.Errorf("scan: %w", err)
+		}
+		return nil
+	})
+}
+
+// fileStat is what decides whether a file must be read again.
+type fileStat struct {
+	size    int64
+	modTime time.Time
+	hash    string
+}
+
+func (s *scanner) ingestFiles(ctx context.Context) error {
+	cands, problems, err := walk(s.cfg.ListingsDir)
+	s.sum.Problems = append(s.sum.Problems, problems...)
+	if err != nil {
+		return err
+	}
+	known := map[string]fileStat{}
+	err = s.db.View(func(tx *store.Tx) error {
+		return tx.ForEachFile(func(r *model.FileRecord) error {
+			known[r.Path] = fileStat{size: r.Size, modTime: r.ModTime, hash: r.Hash}
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	var todo []candidate
+	for _, c := range cands {
+		if st, ok := known[c.rel]; ok && st.size == c.size && st.modTime.Equal(c.modTime) {
+			s.sum.FilesUnchanged++
+			continue
+		}
+		todo = append(todo, c)
+	}
+
+	in := newIngester(s.now, s.loc, s.tag, s.sum)
+	var chunk []parsed
+	items := 0
+	flush := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		err := s.db.Update(func(tx *store.Tx) error {
+			in.begin(tx)
+			for _, p := range chunk {
+				if err := s.ingestOne(in, tx, p, known); err != nil {
+					return err
+				}
+			}
+			return in.commit()
+		})
+		chunk, items = chunk[:0], 0
+		return err
+	}
+	for p := range s.parseAll(ctx, todo, known) {
+		if p.transient != nil {
+			// Not read whole: nothing to record, try again next scan.
+			s.sum.Problems = append(s.sum.Problems, p.transient)
+			if !p.transient.Warning {
+				s.sum.FilesFailed++
+			}
+			continue
+		}
+		chunk = append(chunk, p)
+		if p.listing != nil {
+			items += len(p.listing.Items)
+		}
+		if len(chunk) >= chunkFiles || items >= chunkItems {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// ingestOne records one file and merges its items, in the chunk's
+// transaction.
+func (s *scanner) ingestOne(in *ingester, tx *store.Tx, p parsed, known map[string]fileStat) error {
+	r := p.read
+	rec := &model.FileRecord{Path: r.cand.rel, Size: r.size, ModTime: r.modTime, Hash: r.hash, Scanned: s.now}
+	prev, seen := known[r.cand.rel]
+	if seen && r.hash != "" && prev.hash == r.hash {
+		// Touched but not changed: remember the new mtime, keep the rest.
+		old, err := tx.File(rec.Path)
+		if err != nil {
+			return err
+		}
+		if old != nil {
+			old.Size, old.ModTime = r.size, r.modTime
+			rec = old
+		}
+		s.sum.FilesUnchanged++
+		return tx.PutFile(rec)
+	}
+	if seen {
+		s.sum.FilesChanged++
+	} else {
+		s.sum.FilesNew++
+	}
+	s.sum.Problems = append(s.sum.Problems, p.problems...)
+	for _, e := range p.problems {
+		if !e.Warning {
+			rec.Errors = append(rec.Errors, e.Error())
+		}
+	}
+	switch {
+	case p.listing == nil:
+		rec.Outcome = model.OutcomeRejected
+	case len(rec.Errors) > 0:
+		rec.Outcome = model.OutcomePartial
+	default:
+		rec.Outcome = model.OutcomeOK
+	}
+	if rec.Outcome != model.OutcomeOK {
+		s.sum.FilesFailed++
+	}
+	if p.listing != nil && len(p.listing.Items) > 0 {
+		if err := in.listing(p.listing); err != nil {
+			return fmt.Errorf("scan: %s: %w", rec.Path, err)
+		}
+		rec.Items = len(p.listing.Items)
+		if path, ok := tx.FeedPath(model.KindListing, identity.FoldName(p.listing.Title)); ok {
+			rec.Listing = path
+		}
+	}
+	return tx.PutFile(rec)
+}
+
+// parsed is a file read and, if its content changed, parsed.
+type parsed struct {
+	read      read
+	transient *listing.Error // the file could not be read whole
+	listing   *listing.Listing
+	problems  []*listing.Error
+}
+
+// parseAll reads and parses files on several goroutines and yields the
+// results in input order, at most a window ahead of the consumer so that
+// memory stays bounded.
+func (s *scanner) parseAll(ctx context.Context, todo []candidate, known map[string]fileStat) iter.Seq[parsed] {
+	workers := s.opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	const window = 64
+	return func(yield func(parsed) bool) {
+		ring := make([]chan parsed, window)
+		for i := range ring {
+			ring[i] = make(chan parsed, 1)
+		}
+		tokens := make(chan struct{}, window)
+		jobs := make(chan int)
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		defer func() {
+			close(done)
+			wg.Wait()
+		}()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(jobs)
+			for i := range todo {
+				select {
+				case tokens <- struct{}{}:
+				case <-done:
+					return
+				}
+				select {
+				case jobs <- i:
+				case <-done:
+					return
+				}
+			}
+		}()
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range jobs {
+					ring[i%window] <- parseOne(todo[i], known)
+				}
+			}()
+		}
+		for i := range todo {
+			var p parsed
+			select {
+			case p = <-ring[i%window]:
+			case <-ctx.Done():
+				return
+			}
+			<-tokens
+			if !yield(p) {
+				return
+			}
+		}
+	}
+}
+
+func parseOne(c candidate, known map[string]fileStat) parsed {
+	r, transient := readFile(c)
+	p := parsed{read: r, transient: transient}
+	if transient != nil {
+		return p
+	}
+	if r.tooLarge {
+		p.problems = []*listing.Error{fileError(c.rel, "file is larger than %d MiB; not a listing file", listing.MaxFileSize>>20)}
+		return p
+	}
+	if st, ok := known[c.rel]; ok && st.hash == r.hash {
+		return p // content unchanged: no need to parse
+	}
+	p.listing, p.problems = listing.ParseBytes(c.rel, r.data)
+	p.read.data = nil
+	return p
+}

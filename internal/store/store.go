@@ -1,0 +1,183 @@
+// Package store keeps feedpub's state in one bbolt file: every item ever
+// seen, the feeds and the order items entered them, the listing files
+// already read, and the feeds waiting to be regenerated. Every change goes
+// through one bbolt transaction, so a killed process leaves the file as it
+// was before or after a whole change, never between.
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// Bucket names. Keys and values are described where each is used.
+var (
+	bucketMeta     = []byte("meta")     // schema version and fixed settings
+	bucketItems    = []byte("items")    // item seq (8 bytes BE) → JSON model.Item
+	bucketKeys     = []byte("keys")     // identity key (16 bytes) → item seq
+	bucketInstants = []byte("instants") // instant (8 bytes, ordered) → item seq; published/updated instants in use
+	bucketFeeds    = []byte("feeds")    // feed path → JSON model.Feed
+	bucketFolds    = []byte("folds")    // kind + 0 + folded name → feed path
+	bucketLogs     = []byte("logs")     // feed path → bucket of log seq (8 bytes BE) → item seq
+	bucketFiles    = []byte("files")    // listing file path → JSON model.FileRecord
+	bucketDirty    = []byte("dirty")    // feed path → empty: feeds to regenerate
+)
+
+var keySchema = []byte("schema")
+
+// Errors returned by Open. Each wraps the underlying cause.
+var (
+	// ErrLocked is returned when another process holds the database and
+	// did not release it within Options.Timeout. It wraps bbolt's ErrTimeout.
+	ErrLocked = errors.New("database is locked by another feedpub process")
+	// ErrSchemaTooNew is returned for a database written by a newer feedpub.
+	ErrSchemaTooNew = errors.New("database schema is newer than this feedpub understands")
+	// ErrNotFeedpub is returned for a file that is not a feedpub database:
+	// not bbolt at all, corrupt, or a bbolt file of another program.
+	ErrNotFeedpub = errors.New("not a feedpub database")
+)
+
+// migrations bring an empty database up to the current schema, one step
+// per version, each in its own transaction with its version bump.
+// Order is important: add new steps at the end.
+var migrations = [...]func(tx *bolt.Tx) error{
+	func(tx *bolt.Tx) error { // 1: initial layout
+		for _, b := range [][]byte{bucketItems, bucketKeys, bucketInstants, bucketFeeds, bucketFolds, bucketLogs, bucketFiles, bucketDirty} {
+			if _, err := tx.CreateBucket(b); err != nil {
+				return fmt.Errorf("create bucket %s: %w", b, err)
+			}
+		}
+		return nil
+	},
+}
+
+// SchemaVersion is the schema this build writes.
+var SchemaVersion = uint64(len(migrations))
+
+// Options configure Open.
+type Options struct {
+	// Timeout bounds the wait for another process's lock. Zero waits forever.
+	Timeout time.Duration
+	// ReadOnly opens with a shared lock, for commands that only look.
+	ReadOnly bool
+	// NoSync skips fsync at commit. Only for benchmarks and tests that do
+	// not care about power loss; a killed process still loses nothing.
+	NoSync bool
+}
+
+// DB is an open feedpub database.
+type DB struct {
+	bolt *bolt.DB
+	path string
+}
+
+// Open opens or creates the database at path and brings its schema up to
+// date. A file that is not a feedpub database, or has a newer schema, is
+// reported and left untouched.
+func Open(path string, opts Options) (*DB, error) {
+	if !opts.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("store: create directory for %s: %w", path, err)
+		}
+	}
+	bdb, err := bolt.Open(path, 0o644, &bolt.Options{
+		Timeout:  opts.Timeout,
+		ReadOnly: opts.ReadOnly,
+		NoSync:   opts.NoSync,
+	})
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, fmt.Errorf("store: %s: %w (waited %s)", path, ErrLocked, opts.Timeout)
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrChecksum):
+		return nil, fmt.Errorf("store: %s: %w: %v", path, ErrNotFeedpub, err)
+	case err != nil:
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db := &DB{bolt: bdb, path: path}
+	if err := db.migrate(opts.ReadOnly); err != nil {
+		bdb.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Path returns the database file's path.
+func (db *DB) Path() string { return db.path }
+
+// Close releases the database and its lock.
+func (db *DB) Close() error {
+	if err := db.bolt.Close(); err != nil {
+		return fmt.Errorf("store: close %s: %w", db.path, err)
+	}
+	return nil
+}
+
+func (db *DB) version() (v uint64, fresh bool, err error) {
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			empty := true
+			tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+			if !empty {
+				return fmt.Errorf("store: %s: %w: it has no meta bucket", db.path, ErrNotFeedpub)
+			}
+			fresh = true
+			return nil
+		}
+		raw := meta.Get(keySchema)
+		if len(raw) != 8 {
+			return fmt.Errorf("store: %s: %w: schema version is missing", db.path, ErrNotFeedpub)
+		}
+		v = binary.BigEndian.Uint64(raw)
+		return nil
+	})
+	return v, fresh, err
+}
+
+func (db *DB) migrate(readOnly bool) error {
+	v, fresh, err := db.version()
+	if err != nil {
+		return err
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("store: %s: %w (file has version %d, this build knows up to %d)", db.path, ErrSchemaTooNew, v, SchemaVersion)
+	}
+	if v == SchemaVersion && !fresh {
+		return nil
+	}
+	if readOnly {
+		if fresh {
+			return fmt.Errorf("store: %s: %w: the file is empty (run a scan first)", db.path, ErrNotFeedpub)
+		}
+		return fmt.Errorf("store: %s: schema version %d needs upgrading to %d: run a scan first", db.path, v, SchemaVersion)
+	}
+	for ; v < SchemaVersion; v++ {
+		err := db.bolt.Update(func(tx *bolt.Tx) error {
+			meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+			if err != nil {
+				return err
+			}
+			if err := migrations[v](tx); err != nil {
+				return err
+			}
+			return meta.Put(keySchema, u64(v+1))
+		})
+		if err != nil {
+			return fmt.Errorf("store: %s: migrate to schema %d: %w", db.path, v+1, err)
+		}
+	}
+	return nil
+}
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}

@@ -1,0 +1,295 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/feedpub/feedpub/internal/model"
+)
+
+// Tx is one bbolt transaction with feedpub's typed operations. Values
+// returned are copies, valid after the transaction ends.
+type Tx struct {
+	tx *bolt.Tx
+}
+
+// Update runs fn in a read-write transaction, committed if fn returns nil.
+// Only one runs at a time, in this process and across processes.
+func (db *DB) Update(fn func(*Tx) error) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+}
+
+// View runs fn in a read-only transaction.
+func (db *DB) View(fn func(*Tx) error) error {
+	return db.bolt.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+}
+
+// Meta returns a setting fixed in the database, or "".
+func (t *Tx) Meta(key string) string {
+	return string(t.tx.Bucket(bucketMeta).Get([]byte("k:" + key)))
+}
+
+// SetMeta stores a setting.
+func (t *Tx) SetMeta(key, value string) error {
+	if err := t.tx.Bucket(bucketMeta).Put([]byte("k:"+key), []byte(value)); err != nil {
+		return fmt.Errorf("store: set %s: %w", key, err)
+	}
+	return nil
+}
+
+// ItemSeq returns the seq of the item with identity key k.
+func (t *Tx) ItemSeq(k []byte) (uint64, bool) {
+	v := t.tx.Bucket(bucketKeys).Get(k)
+	if len(v) != 8 {
+		return 0, false
+	}
+	return binary.BigEndian.Uint64(v), true
+}
+
+// Item returns the item numbered seq.
+func (t *Tx) Item(seq uint64) (*model.Item, error) {
+	v := t.tx.Bucket(bucketItems).Get(u64(seq))
+	if v == nil {
+		return nil, fmt.Errorf("store: item %d: not found", seq)
+	}
+	it := new(model.Item)
+	if err := json.Unmarshal(v, it); err != nil {
+		return nil, fmt.Errorf("store: decode item %d: %w", seq, err)
+	}
+	return it, nil
+}
+
+// PutItem stores it. An item with Seq 0 is new: it gets the next seq and
+// its key is indexed.
+func (t *Tx) PutItem(it *model.Item) error {
+	items := t.tx.Bucket(bucketItems)
+	if it.Seq == 0 {
+		seq, err := items.NextSequence()
+		if err != nil {
+			return fmt.Errorf("store: next item seq: %w", err)
+		}
+		it.Seq = seq
+		if err := t.tx.Bucket(bucketKeys).Put(it.Key, u64(seq)); err != nil {
+			return fmt.Errorf("store: index item %d: %w", seq, err)
+		}
+	}
+	v, err := json.Marshal(it)
+	if err != nil {
+		return fmt.Errorf("store: encode item %d: %w", it.Seq, err)
+	}
+	if err := items.Put(u64(it.Seq), v); err != nil {
+		return fmt.Errorf("store: put item %d: %w", it.Seq, err)
+	}
+	return nil
+}
+
+// ForEachItem calls fn for every item in seq order.
+func (t *Tx) ForEachItem(fn func(*model.Item) error) error {
+	return t.tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
+		it := new(model.Item)
+		if err := json.Unmarshal(v, it); err != nil {
+			return fmt.Errorf("store: decode item %d: %w", binary.BigEndian.Uint64(k), err)
+		}
+		return fn(it)
+	})
+}
+
+// instantKey orders Unix seconds, negative ones included, as bytes.
+func instantKey(unix int64) []byte { return u64(uint64(unix) ^ 1<<63) }
+
+// InstantTaken reports whether some item already uses the Unix second.
+func (t *Tx) InstantTaken(unix int64) bool {
+	return t.tx.Bucket(bucketInstants).Get(instantKey(unix)) != nil
+}
+
+// ClaimInstant records that item seq uses the Unix second, so no other
+// item gets the same published or updated instant.
+func (t *Tx) ClaimInstant(unix int64, seq uint64) error {
+	if err := t.tx.Bucket(bucketInstants).Put(instantKey(unix), u64(seq)); err != nil {
+		return fmt.Errorf("store: claim instant %d: %w", unix, err)
+	}
+	return nil
+}
+
+// FreeInstantAtOrBefore returns the latest Unix second ≤ unix that no item
+// uses.
+func (t *Tx) FreeInstantAtOrBefore(unix int64) int64 {
+	c := t.tx.Bucket(bucketInstants).Cursor()
+	k, _ := c.Seek(instantKey(unix))
+	for cand := unix; ; cand-- {
+		if k == nil || !bytes.Equal(k, instantKey(cand)) {
+			return cand
+		}
+		k, _ = c.Prev()
+	}
+}
+
+// Feed returns the feed at path, or nil if there is none.
+func (t *Tx) Feed(path string) (*model.Feed, error) {
+	v := t.tx.Bucket(bucketFeeds).Get([]byte(path))
+	if v == nil {
+		return nil, nil
+	}
+	f := new(model.Feed)
+	if err := json.Unmarshal(v, f); err != nil {
+		return nil, fmt.Errorf("store: decode feed %s: %w", path, err)
+	}
+	return f, nil
+}
+
+func foldKey(kind model.FeedKind, fold string) []byte {
+	return []byte(string(kind) + "\x00" + fold)
+}
+
+// FeedPath returns the path of the feed of kind collecting the folded
+// name fold.
+func (t *Tx) FeedPath(kind model.FeedKind, fold string) (string, bool) {
+	v := t.tx.Bucket(bucketFolds).Get(foldKey(kind, fold))
+	return string(v), v != nil
+}
+
+// PutFeed stores f, indexing its folded name and creating its log.
+func (t *Tx) PutFeed(f *model.Feed) error {
+	v, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("store: encode feed %s: %w", f.Path, err)
+	}
+	if err := t.tx.Bucket(bucketFeeds).Put([]byte(f.Path), v); err != nil {
+		return fmt.Errorf("store: put feed %s: %w", f.Path, err)
+	}
+	if f.Fold != "" {
+		if err := t.tx.Bucket(bucketFolds).Put(foldKey(f.Kind, f.Fold), []byte(f.Path)); err != nil {
+			return fmt.Errorf("store: index feed %s: %w", f.Path, err)
+		}
+	}
+	if _, err := t.tx.Bucket(bucketLogs).CreateBucketIfNotExists([]byte(f.Path)); err != nil {
+		return fmt.Errorf("store: create log of feed %s: %w", f.Path, err)
+	}
+	return nil
+}
+
+// Feeds returns every feed, ordered by path.
+func (t *Tx) Feeds() ([]*model.Feed, error) {
+	var feeds []*model.Feed
+	err := t.tx.Bucket(bucketFeeds).ForEach(func(k, v []byte) error {
+		f := new(model.Feed)
+		if err := json.Unmarshal(v, f); err != nil {
+			return fmt.Errorf("store: decode feed %s: %w", k, err)
+		}
+		feeds = append(feeds, f)
+		return nil
+	})
+	return feeds, err
+}
+
+// AppendLog records that item seq entered, or changed in, the feed at
+// path. The log is append-only: its order is the order items arrived.
+func (t *Tx) AppendLog(path string, seq uint64) error {
+	log := t.tx.Bucket(bucketLogs).Bucket([]byte(path))
+	if log == nil {
+		return fmt.Errorf("store: log of feed %s: not found", path)
+	}
+	n, err := log.NextSequence()
+	if err != nil {
+		return fmt.Errorf("store: log of feed %s: %w", path, err)
+	}
+	if err := log.Put(u64(n), u64(seq)); err != nil {
+		return fmt.Errorf("store: append to log of feed %s: %w", path, err)
+	}
+	return nil
+}
+
+// Newest returns up to n distinct items of the feed at path, most
+// recently added or changed first. It walks the log from its end, so it
+// costs the same for a feed of fifty items as for one of a million.
+func (t *Tx) Newest(path string, n int) ([]uint64, error) {
+	log := t.tx.Bucket(bucketLogs).Bucket([]byte(path))
+	if log == nil {
+		return nil, fmt.Errorf("store: log of feed %s: not found", path)
+	}
+	seqs := make([]uint64, 0, n)
+	seen := make(map[uint64]bool, n)
+	c := log.Cursor()
+	for k, v := c.Last(); k != nil && len(seqs) < n; k, v = c.Prev() {
+		seq := binary.BigEndian.Uint64(v)
+		if !seen[seq] {
+			seen[seq] = true
+			seqs = append(seqs, seq)
+		}
+	}
+	return seqs, nil
+}
+
+// MarkDirty records that the feeds at paths must be regenerated. It is
+// written in the same transaction as the change that caused it, so a scan
+// killed before writing files leaves the work for the next one.
+func (t *Tx) MarkDirty(paths ...string) error {
+	b := t.tx.Bucket(bucketDirty)
+	for _, p := range paths {
+		if err := b.Put([]byte(p), nil); err != nil {
+			return fmt.Errorf("store: mark %s dirty: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// Dirty returns the paths of feeds waiting to be regenerated, sorted.
+func (t *Tx) Dirty() []string {
+	var paths []string
+	t.tx.Bucket(bucketDirty).ForEach(func(k, _ []byte) error {
+		paths = append(paths, string(k))
+		return nil
+	})
+	return paths
+}
+
+// ClearDirty removes paths from the dirty set once their files are written.
+func (t *Tx) ClearDirty(paths []string) error {
+	b := t.tx.Bucket(bucketDirty)
+	for _, p := range paths {
+		if err := b.Delete([]byte(p)); err != nil {
+			return fmt.Errorf("store: clear %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// File returns the record of the listing file at path, or nil.
+func (t *Tx) File(path string) (*model.FileRecord, error) {
+	v := t.tx.Bucket(bucketFiles).Get([]byte(path))
+	if v == nil {
+		return nil, nil
+	}
+	r := new(model.FileRecord)
+	if err := json.Unmarshal(v, r); err != nil {
+		return nil, fmt.Errorf("store: decode file record %s: %w", path, err)
+	}
+	return r, nil
+}
+
+// PutFile stores a listing file's record.
+func (t *Tx) PutFile(r *model.FileRecord) error {
+	v, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("store: encode file record %s: %w", r.Path, err)
+	}
+	if err := t.tx.Bucket(bucketFiles).Put([]byte(r.Path), v); err != nil {
+		return fmt.Errorf("store: put file record %s: %w", r.Path, err)
+	}
+	return nil
+}
+
+// ForEachFile calls fn for every file record in path order.
+func (t *Tx) ForEachFile(fn func(*model.FileRecord) error) error {
+	return t.tx.Bucket(bucketFiles).ForEach(func(k, v []byte) error {
+		r := new(model.FileRecord)
+		if err := json.Unmarshal(v, r); err != nil {
+			return fmt.Errorf("store: decode file record %s: %w", k, err)
+		}
+		return fn(r)
+	})
+}
