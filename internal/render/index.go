@@ -148,23 +148,24 @@ type opmlOutline struct {
 // document, grouped like the index page.
 func OPML(s *Site, ls []Listed) ([]byte, error) {
 	doc := opml{Version: "2.0", Title: s.Title, Owner: s.AuthorName}
-	groups := map[model.FeedKind]*opmlGroup{}
-	for _, kind := range []model.FeedKind{model.KindAll, model.KindCategory, model.KindListing} {
-		doc.Body = append(doc.Body, opmlGroup{Text: map[model.FeedKind]string{
-			model.KindAll: "Everything", model.KindCategory: "Categories", model.KindListing: "Listings",
-		}[kind]})
-		groups[kind] = &doc.Body[len(doc.Body)-1]
+	kinds := []model.FeedKind{model.KindAll, model.KindCategory, model.KindListing}
+	names := map[model.FeedKind]string{model.KindAll: "Everything", model.KindCategory: "Categories", model.KindListing: "Listings"}
+	for _, kind := range kinds {
+		g := opmlGroup{Text: names[kind]}
+		for _, l := range ls {
+			if l.Feed.Kind != kind {
+				continue
+			}
+			title := (&Doc{Feed: l.Feed, Name: l.Name}).Title(s)
+			g.Outlines = append(g.Outlines, opmlOutline{
+				Type: "rss", Text: title, Title: title,
+				XMLURL: s.FileURL(l.Feed.Path, RSSFile), HTMLURL: s.HomeURL(),
+			})
+		}
+		if len(g.Outlines) > 0 {
+			doc.Body = append(doc.Body, g)
+		}
 	}
-	for _, l := range ls {
-		title := (&Doc{Feed: l.Feed, Name: l.Name}).Title(s)
-		g := groups[l.Feed.Kind]
-		g.Outlines = append(g.Outlines, opmlOutline{
-			Type: "rss", Text: title, Title: title,
-			XMLURL: s.FileURL(l.Feed.Path, RSSFile), HTMLURL: s.HomeURL(),
-		})
-	}
-	// Drop empty groups; their pointers are not used past this point.
-	doc.Body = slices.DeleteFunc(doc.Body, func(g opmlGroup) bool { return len(g.Outlines) == 0 })
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)
 	enc := xml.NewEncoder(&buf)

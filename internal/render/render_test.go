@@ -1,0 +1,303 @@
+package render_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+	_ "time/tzdata" // the zone test runs on machines without zoneinfo
+
+	"github.com/mmcdole/gofeed"
+
+	"github.com/feedpub/feedpub/internal/model"
+	"github.com/feedpub/feedpub/internal/render"
+)
+
+func site(t *testing.T) *render.Site {
+	t.Helper()
+	u, _ := url.Parse("https://example.org/feeds/")
+	loc, err := time.LoadLocation("Europe/Zurich")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &render.Site{BaseURL: u, Title: "Site & <Co>", Description: "All items.", Language: "en", Location: loc}
+}
+
+var hostile = []string{
+	`<script>alert("x")</script>`,
+	`AT&T & Johnson & Johnson`,
+	`ends with ]]> and <![CDATA[ starts`,
+	`quotes "double" and 'single' and typographic ‘’“”`,
+	"right\u200Fto\u200Eleft",
+}
+
+func doc() *render.Doc {
+	f := &model.Feed{Path: "category/news", Kind: model.KindCategory, ID: "tag:example.org,2026:feed/category/news"}
+	d := &render.Doc{Feed: f, Name: "News & <views>"}
+	base := time.Date(2020, 5, 1, 12, 0, 0, 0, time.UTC)
+	for i, title := range hostile {
+		it := &model.Item{
+			Seq: uint64(i + 1), ID: "tag:example.org,2026:item/2020-05-01/" + strings.Repeat("a", i+1),
+			Title: title, Published: base.Add(-time.Duration(i) * time.Minute), Updated: base.Add(-time.Duration(i) * time.Minute),
+		}
+		if i%2 == 0 {
+			it.Description = "Description of " + title + "\n\nSecond paragraph."
+		}
+		d.Entries = append(d.Entries, render.Entry{
+			Item:       it,
+			Categories: []render.Ref{{Kind: model.KindCategory, Path: "category/news", Name: "News & <views>"}},
+			Listings:   []render.Ref{{Kind: model.KindListing, Path: "listing/l", Name: "Listing ]]>"}},
+		})
+	}
+	return d
+}
+
+// wellFormed decodes data with encoding/xml in strict mode.
+func wellFormed(t *testing.T, data []byte) {
+	t.Helper()
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	for {
+		_, err := dec.Token()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			t.Fatalf("not well-formed: %v\n%s", err, data)
+		}
+	}
+}
+
+func TestHostileTextSurvivesEveryFormatExactlyOnce(t *testing.T) {
+	t.Parallel()
+	s, d := site(t), doc()
+	for name, fn := range map[string]func(*render.Site, *render.Doc) ([]byte, error){"rss": render.RSS, "atom": render.Atom, "json": render.JSON} {
+		t.Run(name, func(t *testing.T) {
+			data, err := fn(s, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if name != "json" {
+				wellFormed(t, data)
+			}
+			feed, err := gofeed.NewParser().Parse(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(feed.Items) != len(hostile) {
+				t.Fatalf("%d items, want %d", len(feed.Items), len(hostile))
+			}
+			for i, it := range feed.Items {
+				if it.Title != hostile[i] {
+					t.Errorf("title %d = %q, want %q", i, it.Title, hostile[i])
+				}
+				if it.GUID != d.Entries[i].ID {
+					t.Errorf("id %d = %q, want %q", i, it.GUID, d.Entries[i].ID)
+				}
+			}
+			if strings.Contains(string(data), "&amp;amp;") && name != "rss" {
+				t.Errorf("double escaping in %s", name)
+			}
+		})
+	}
+}
+
+func TestRSSFollowsTheBestPracticeProfile(t *testing.T) {
+	t.Parallel()
+	s, d := site(t), doc()
+	data, err := render.RSS(s, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	self := strings.Index(text, `<atom:link href="https://example.org/feeds/category/news/rss.xml" rel="self" type="application/rss+xml">`)
+	if self < 0 || self > strings.Index(text, "<item>") {
+		t.Errorf("self link missing or after the items")
+	}
+	if n := strings.Count(text, `<guid isPermaLink="false">`); n != len(hostile) {
+		t.Errorf("%d guids with isPermaLink=false, want %d", n, len(hostile))
+	}
+	if regexp.MustCompile(`<(\w+)></(\w+)>|<(\w+)/>`).MatchString(strings.ReplaceAll(text, "></atom:link>", "/>")) {
+		t.Errorf("empty element in:\n%s", text)
+	}
+	if strings.Contains(text, "urn:uuid") || strings.Contains(text, "managingEditor") {
+		t.Errorf("minted id or author without email:\n%s", text)
+	}
+	// Two categories per item: its category and its listing.
+	if n := strings.Count(text, "<category>"); n != 2*len(hostile) {
+		t.Errorf("%d categories, want %d", n, 2*len(hostile))
+	}
+	// RFC 822 dates in the configured zone.
+	if !strings.Contains(text, "<pubDate>Fri, 01 May 2020 14:00:00 +0200</pubDate>") {
+		t.Errorf("dates not RFC 822 in Europe/Zurich:\n%s", text)
+	}
+	// The description is HTML: escaped for HTML, then for XML.
+	if !strings.Contains(text, "<description>&lt;p&gt;Description of &amp;lt;script&amp;gt;") {
+		t.Errorf("description not HTML-escaped once:\n%s", text)
+	}
+	// lastBuildDate is the newest item, never the clock.
+	if !strings.Contains(text, "<lastBuildDate>Fri, 01 May 2020 14:00:00 +0200</lastBuildDate>") {
+		t.Errorf("lastBuildDate is not the newest item's")
+	}
+	s.AuthorName, s.AuthorEmail = "Ann Editor", "ann@example.org"
+	data, _ = render.RSS(s, d)
+	if !strings.Contains(string(data), "<managingEditor>ann@example.org (Ann Editor)</managingEditor>") {
+		t.Errorf("author not in RSS's email (Name) form")
+	}
+}
+
+func TestAtomEntriesHaveEverythingRFC4287Requires(t *testing.T) {
+	t.Parallel()
+	s, d := site(t), doc()
+	data, err := render.Atom(s, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var feed struct {
+		ID      string `xml:"id"`
+		Updated string `xml:"updated"`
+		Author  struct {
+			Name string `xml:"name"`
+		} `xml:"author"`
+		Links []struct {
+			Rel  string `xml:"rel,attr"`
+			Href string `xml:"href,attr"`
+		} `xml:"link"`
+		Entries []struct {
+			ID        string `xml:"id"`
+			Title     string `xml:"title"`
+			Published string `xml:"published"`
+			Updated   string `xml:"updated"`
+			Content   struct {
+				Type string `xml:"type,attr"`
+				Text string `xml:",chardata"`
+			} `xml:"content"`
+			Categories []struct {
+				Term   string `xml:"term,attr"`
+				Scheme string `xml:"scheme,attr"`
+				Label  string `xml:"label,attr"`
+			} `xml:"category"`
+		} `xml:"entry"`
+	}
+	if err := xml.Unmarshal(data, &feed); err != nil {
+		t.Fatal(err)
+	}
+	if feed.ID != d.Feed.ID || feed.Updated != "2020-05-01T14:00:00+02:00" || feed.Author.Name == "" {
+		t.Errorf("feed id %q updated %q author %q", feed.ID, feed.Updated, feed.Author.Name)
+	}
+	rels := map[string]string{}
+	for _, l := range feed.Links {
+		rels[l.Rel] = l.Href
+	}
+	if rels["self"] != "https://example.org/feeds/category/news/atom.xml" || rels["alternate"] == "" {
+		t.Errorf("links = %v", rels)
+	}
+	updated := map[string]bool{}
+	for i, e := range feed.Entries {
+		if e.ID == "" || e.Title == "" || e.Published == "" || e.Updated == "" || e.Content.Text == "" || e.Content.Type != "text" {
+			t.Errorf("entry %d incomplete: %+v", i, e)
+		}
+		if updated[e.Updated] {
+			t.Errorf("entry %d repeats updated %s", i, e.Updated)
+		}
+		updated[e.Updated] = true
+		if len(e.Categories) != 2 || e.Categories[0].Term != "news" || e.Categories[0].Label != "News & <views>" ||
+			e.Categories[0].Scheme != "https://example.org/feeds/category/" {
+			t.Errorf("entry %d categories = %+v", i, e.Categories)
+		}
+	}
+}
+
+func TestJSONFeedHasTheRequiredFields(t *testing.T) {
+	t.Parallel()
+	s, d := site(t), doc()
+	for _, entries := range [][]render.Entry{d.Entries, nil} {
+		d.Entries = entries
+		data, err := render.JSON(s, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var feed map[string]any
+		if err := json.Unmarshal(data, &feed); err != nil {
+			t.Fatal(err)
+		}
+		if feed["version"] != "https://jsonfeed.org/version/1.1" || feed["title"] == "" ||
+			feed["feed_url"] != "https://example.org/feeds/category/news/feed.json" || feed["home_page_url"] != "https://example.org/feeds/" {
+			t.Errorf("feed fields = %v", feed)
+		}
+		items, ok := feed["items"].([]any)
+		if !ok || len(items) != len(entries) {
+			t.Fatalf("items = %v", feed["items"])
+		}
+		if _, ok := feed["author"]; ok {
+			t.Errorf("deprecated author present")
+		}
+		for i, raw := range items {
+			it := raw.(map[string]any)
+			for _, k := range []string{"id", "title", "content_text", "date_published", "date_modified"} {
+				if s, _ := it[k].(string); s == "" {
+					t.Errorf("item %d lacks %s", i, k)
+				}
+			}
+			if tags, _ := it["tags"].([]any); len(tags) != 2 {
+				t.Errorf("item %d tags = %v", i, it["tags"])
+			}
+		}
+	}
+}
+
+func TestRenderingIsDeterministic(t *testing.T) {
+	t.Parallel()
+	s := site(t)
+	for _, fn := range []func(*render.Site, *render.Doc) ([]byte, error){render.RSS, render.Atom, render.JSON} {
+		a, _ := fn(s, doc())
+		b, _ := fn(s, doc())
+		if !bytes.Equal(a, b) {
+			t.Errorf("two renderings differ")
+		}
+	}
+}
+
+func TestIndexAndOPMLListEveryFeed(t *testing.T) {
+	t.Parallel()
+	s := site(t)
+	var ls []render.Listed
+	for _, f := range []*model.Feed{
+		{Path: "listing/b", Kind: model.KindListing, Items: 2, Spellings: []model.Spelling{{Text: "B <listing>", Count: 1}}},
+		{Path: "category/a", Kind: model.KindCategory, Items: 1, Spellings: []model.Spelling{{Text: "A & co", Count: 1}}},
+		{Path: "all", Kind: model.KindAll, Items: 3},
+	} {
+		ls = append(ls, render.Listed{Feed: f, Name: f.Name()})
+	}
+	render.SortListed(ls)
+	if ls[0].Feed.Path != "all" || ls[1].Feed.Path != "category/a" {
+		t.Fatalf("order = %v %v %v", ls[0].Feed.Path, ls[1].Feed.Path, ls[2].Feed.Path)
+	}
+	opml, err := render.OPML(s, ls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wellFormed(t, opml)
+	for _, p := range []string{"all", "category/a", "listing/b"} {
+		if !strings.Contains(string(opml), `xmlUrl="https://example.org/feeds/`+p+`/rss.xml"`) {
+			t.Errorf("OPML lacks %s:\n%s", p, opml)
+		}
+	}
+	page, err := render.Index(s, ls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(page)
+	if strings.Contains(html, "<listing>") || !strings.Contains(html, "B &lt;listing&gt;") {
+		t.Errorf("names not escaped in the index page")
+	}
+	for _, typ := range []string{"application/rss+xml", "application/atom+xml", "application/feed+json"} {
+		if n := strings.Count(html, `<link rel="alternate" type="`+typ+`"`); n != 3 {
+			t.Errorf("%d autodiscovery links of type %s, want 3", n, typ)
+		}
+	}
+}
