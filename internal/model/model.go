@@ -5,20 +5,20 @@ import "time"
 // Item is an item as stored: one per distinct normalized title and date,
 // whatever listings and files it was seen in.
 type Item struct {
-	Seq         uint64     `json:"seq"` // internal number, in order of first sight
-	Key         []byte     `json:"key"` // identity.Key: normalized title + date
-	ID          string     `json:"id"`  // public id (tag URI), minted once, never recomputed
-	Title       string     `json:"title"`
-	Date        Date       `json:"date"`
-	Description string     `json:"description,omitempty"`
-	Published   time.Time  `json:"published"` // date plus a time that keeps listing order; never changes
-	Updated     time.Time  `json:"updated"`   // moves when the title or description really changes
-	FirstSeen   time.Time  `json:"first_seen"`
-	Changed     time.Time  `json:"changed"`              // wall clock of the last change
-	Categories  []string   `json:"categories,omitempty"` // feed paths, "category/news"
-	Listings    []string   `json:"listings,omitempty"`   // feed paths, "listing/resources-on-cooperatives"
-	Labels      []string   `json:"labels,omitempty"`     // label spellings seen for this item
-	Sources     []string   `json:"sources,omitempty"`    // listing title spellings seen for this item
+	Seq         uint64    `json:"seq"` // internal number, in order of first sight
+	Key         []byte    `json:"key"` // identity.Key: normalized title + date
+	ID          string    `json:"id"`  // public id (tag URI), minted once, never recomputed
+	Title       string    `json:"title"`
+	Date        Date      `json:"date"`
+	Description string    `json:"description,omitempty"`
+	Published   time.Time `json:"published"` // date plus a time that keeps listing order; never changes
+	Updated     time.Time `json:"updated"`   // moves when the title or description really changes
+	FirstSeen   time.Time `json:"first_seen"`
+	Changed     time.Time `json:"changed"`              // wall clock of the last change
+	Categories  []string  `json:"categories,omitempty"` // feed paths, "category/news"
+	Listings    []string  `json:"listings,omitempty"`   // feed paths, "listing/resources-on-cooperatives"
+	Labels      []string  `json:"labels,omitempty"`     // label spellings seen for this item
+	Sources     []string  `json:"sources,omitempty"`    // listing title spellings seen for this item
 }
 
 // Spelling is one way a feed's name was written and how many items were
