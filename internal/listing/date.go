@@ -12,9 +12,9 @@ import (
 
 var (
 	// 1 November 2017, 01 Nov 2017, 1st Nov. 2017, Wednesday, 1 November 2017
-	dayMonthYear = regexp.MustCompile(`^(?:([A-Za-z]+),?\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})$`)
+	dayMonthYear = regexp.MustCompile(`^(?:([A-Za-z]+),?\s+)?(\d{1,2})(?i:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})$`)
 	// November 1, 2017 and Nov 1 2017
-	monthDayYear = regexp.MustCompile(`^(?:([A-Za-z]+),?\s+)?([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$`)
+	monthDayYear = regexp.MustCompile(`^(?:([A-Za-z]+),?\s+)?([A-Za-z]+)\.?\s+(\d{1,2})(?i:st|nd|rd|th)?,?\s+(\d{4})$`)
 	// 2017-11-01
 	isoDate = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})$`)
 )

@@ -110,9 +110,16 @@ func (p *parser) parse(data []byte) (*Listing, []*Error) {
 	return l, p.errs
 }
 
-// lineAt returns the 1-based line holding byte offset i.
+// lineAt returns the 1-based line holding byte offset i, counting line
+// breaks the way splitLines does: LF, CRLF and a lone CR each end a line.
 func lineAt(data []byte, i int) int {
-	return bytes.Count(data[:i], []byte{'\n'}) + 1
+	n := 1
+	for j, b := range data[:i] {
+		if b == '\n' || (b == '\r' && (j+1 >= len(data) || data[j+1] != '\n')) {
+			n++
+		}
+	}
+	return n
 }
 
 // binaryAt returns the offset of the first control byte if the first 8 KiB
@@ -234,11 +241,11 @@ func collapse(s string) string {
 }
 
 // isPlain reports whether s is printable ASCII with single spaces and no
-// trailing space, the common case that needs no copy.
+// leading or trailing space, the common case that needs no copy.
 func isPlain(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < 0x20 || c >= 0x7f || (c == ' ' && (i+1 == len(s) || s[i+1] == ' ')) {
+		if c < 0x20 || c >= 0x7f || (c == ' ' && (i == 0 || i+1 == len(s) || s[i+1] == ' ')) {
 			return false
 		}
 	}
@@ -250,14 +257,15 @@ func dropRune(r rune) bool {
 		(r >= 0xFDD0 && r <= 0xFDEF) || r&0xFFFE == 0xFFFE
 }
 
-// headerMatch recognises "12. text" and "12) text".
+// headerMatch recognises "12. text" and "12) text"; the text must not be
+// empty.
 func headerMatch(text string) (num int, rest string, ok bool) {
 	i := 0
 	for i < len(text) && i < 9 && text[i] >= '0' && text[i] <= '9' {
 		num = num*10 + int(text[i]-'0')
 		i++
 	}
-	if i == 0 || i+2 > len(text) || (text[i] != '.' && text[i] != ')') || text[i+1] != ' ' {
+	if i == 0 || i+2 >= len(text) || (text[i] != '.' && text[i] != ')') || text[i+1] != ' ' {
 		return 0, "", false
 	}
 	return num, text[i+2:], true
