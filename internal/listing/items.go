@@ -76,6 +76,7 @@ const (
 	shapeUnlabeled       // number. Title / Date / Description
 	shapeLabeled         // number. Label / Title / Date / Description
 	shapeEither          // number. X / date-like line / date: label + date-like title, or title + date + date-like description
+	shapeWrapped         // number. X / lines right under it, no blank line / date: label + title, or a title wrapped over lines
 )
 
 // classify finds where the date falls in b, which tells a labelled item
@@ -99,23 +100,29 @@ func (p *parser) classify(b *block) (shape, int) {
 			}
 		}
 		return shapeUnlabeled, 0
-	case first == 1:
-		return shapeLabeled, 1
 	}
 	// Several lines between label and date: a title wrapped over lines is
 	// fine, separate paragraphs mean the date is missing and the text after
 	// it belongs to something else.
 	for _, u := range b.units[1:first] {
 		if u.blankBefore {
-			p.errorf(b.units[0].num, "item %d (%q): expected a date after the title, found more text", b.number, b.units[0].text)
+			p.errorf(u.num, "item %d (%q): expected a date after the title, found more text", b.number, b.units[0].text)
 			return shapeBad, -1
 		}
+	}
+	if !b.units[0].blankBefore {
+		// The text runs on from the header line with no blank line: a
+		// label with its title under it, or a long title wrapped.
+		return shapeWrapped, first
 	}
 	return shapeLabeled, first
 }
 
 // resolve turns blocks into items. An ambiguous block takes the shape the
-// rest of the file uses, labelled when the file gives no hint.
+// rest of the file uses, labelled when the file gives no hint. An item whose
+// shape differs from the rest of the file is kept with a warning: in a
+// labelled file, an item with no line between its number and its date has
+// most likely lost its title, and its label is being read as the title.
 func (p *parser) resolve(blocks []*block) []Item {
 	shapes := make([]shape, len(blocks))
 	dates := make([]int, len(blocks))
@@ -129,18 +136,33 @@ func (p *parser) resolve(blocks []*block) []Item {
 			unlabeled++
 		}
 	}
+	fileUnlabeled := unlabeled > 0 && labeled == 0
 	items := make([]Item, 0, len(blocks))
 	for i, b := range blocks {
 		s, d := shapes[i], dates[i]
-		if s == shapeEither {
-			if unlabeled > 0 && labeled == 0 {
+		switch s {
+		case shapeBad:
+			continue
+		case shapeEither:
+			if fileUnlabeled {
 				s = shapeUnlabeled
 			} else {
 				s, d = shapeLabeled, 1
 			}
-		}
-		if s == shapeBad {
-			continue
+		case shapeWrapped:
+			if fileUnlabeled {
+				s = shapeUnlabeled
+			} else {
+				s = shapeLabeled
+			}
+		case shapeUnlabeled:
+			if labeled > 0 && labeled >= unlabeled {
+				p.warnf(b.header.num, "item %d: no line between the number and the date, so %q is read as the title, not a label; the other items have labels", b.number, b.head)
+			}
+		case shapeLabeled:
+			if unlabeled > labeled {
+				p.warnf(b.header.num, "item %d: %q is read as a label, with the title %q; the other items have no labels", b.number, b.head, b.units[0].text)
+			}
 		}
 		if it, ok := p.build(b, s, d); ok {
 			items = append(items, it)
@@ -149,18 +171,21 @@ func (p *parser) resolve(blocks []*block) []Item {
 	return items
 }
 
+// build makes the item of b read as shape s, its date on unit di. An
+// unlabeled item with di > 0 has its title wrapped onto the lines under the
+// header.
 func (p *parser) build(b *block, s shape, di int) (Item, bool) {
 	it := Item{Line: b.header.num, Number: b.number}
+	texts := make([]string, 0, di+1)
 	if s == shapeUnlabeled {
-		it.Title = b.head
+		texts = append(texts, b.head)
 	} else {
 		it.Label = b.head
-		texts := make([]string, di)
-		for i := range texts {
-			texts[i] = b.units[i].text
-		}
-		it.Title = strings.Join(texts, " ")
 	}
+	for _, u := range b.units[:di] {
+		texts = append(texts, u.text)
+	}
+	it.Title = strings.Join(texts, " ")
 	du := b.units[di]
 	d, _, err := parseDate(du.text)
 	if err != nil {

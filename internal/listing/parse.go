@@ -70,6 +70,10 @@ func (p *parser) parse(data []byte) (*Listing, []*Error) {
 	}
 	data = bytes.TrimPrefix(data, utf8BOM)
 	if i := bytes.IndexByte(data, 0); i >= 0 {
+		if looksUTF16(data) {
+			p.errorf(1, "file looks UTF-16 encoded (no byte-order mark); save it as UTF-8")
+			return nil, p.errs
+		}
 		p.errorf(lineAt(data, i), "binary content (NUL byte); not a listing file")
 		return nil, p.errs
 	}
@@ -87,7 +91,11 @@ func (p *parser) parse(data []byte) (*Listing, []*Error) {
 		ti++
 	}
 	if ti == len(lines) {
-		p.errorf(1, "file is empty")
+		if len(data) == 0 {
+			p.errorf(1, "file is empty")
+		} else {
+			p.errorf(1, "file is empty (blank lines only)")
+		}
 		return nil, p.errs
 	}
 	title := lines[ti]
@@ -120,6 +128,24 @@ func lineAt(data []byte, i int) int {
 		}
 	}
 	return n
+}
+
+// looksUTF16 reports whether data, which holds a NUL byte, reads like
+// UTF-16 text without a byte-order mark: in its first bytes one byte of
+// every pair is almost always zero and the other almost never.
+func looksUTF16(data []byte) bool {
+	head := data[:min(len(data), 1<<10)&^1]
+	pairs := len(head) / 2
+	if pairs < 2 {
+		return false
+	}
+	var zeros [2]int
+	for i, b := range head {
+		if b == 0 {
+			zeros[i%2]++
+		}
+	}
+	return (zeros[0]*10 >= pairs*9 && zeros[1]*10 < pairs) || (zeros[1]*10 >= pairs*9 && zeros[0]*10 < pairs)
 }
 
 // binaryAt returns the offset of the first control byte if the first 8 KiB
@@ -163,6 +189,9 @@ func (p *parser) splitLines(data []byte) ([]line, bool) {
 			p.errorf(num, "line is longer than %d MiB", MaxLineLength>>20)
 			return nil, false
 		}
+		if bytes.IndexByte(raw, 0x1B) >= 0 {
+			raw = stripEscapes(raw)
+		}
 		var s string
 		if utf8.Valid(raw) {
 			s = string(raw)
@@ -177,6 +206,31 @@ func (p *parser) splitLines(data []byte) ([]line, bool) {
 		p.warnf(recoded[0], "%d line(s) are not valid UTF-8 and were read as Windows-1252 (lines %s)", len(recoded), lineList(recoded))
 	}
 	return lines, true
+}
+
+// stripEscapes removes terminal escape sequences (ESC [ parameters final,
+// as in "\x1b[31m"), which text pasted from a terminal carries; clean would
+// only remove the ESC and leave "[31m" in a title. A lone ESC is left for
+// clean to drop. raw is not modified.
+func stripEscapes(raw []byte) []byte {
+	out := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); i++ {
+		if raw[i] == 0x1B && i+1 < len(raw) && raw[i+1] == '[' {
+			j := i + 2
+			for j < len(raw) && raw[j] >= 0x30 && raw[j] <= 0x3F { // parameter bytes
+				j++
+			}
+			for j < len(raw) && raw[j] >= 0x20 && raw[j] <= 0x2F { // intermediate bytes
+				j++
+			}
+			if j < len(raw) && raw[j] >= 0x40 && raw[j] <= 0x7E { // final byte
+				i = j
+				continue
+			}
+		}
+		out = append(out, raw[i])
+	}
+	return out
 }
 
 func lineList(nums []int) string {
