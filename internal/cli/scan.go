@@ -32,6 +32,7 @@ func (o *siteOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.cfg.OutDir, "out", d.OutDir, "output directory for the feeds")
 	fs.StringVar(&o.cfg.BaseURL, "base-url", d.BaseURL, "absolute URL the output directory is served at")
 	fs.IntVar(&o.cfg.Limit, "limit", d.Limit, "items per feed document")
+	fs.IntVar(&o.cfg.ArchivePageSize, "archive-page-size", d.ArchivePageSize, "items per archive page (RFC 5005); 0 means --limit; fixed by the first scan of a database")
 	fs.StringVar(&o.cfg.Title, "title", d.Title, "site title, the combined feed's title")
 	fs.StringVar(&o.cfg.Description, "description", d.Description, "site description")
 	fs.StringVar(&o.cfg.AuthorName, "author", d.AuthorName, "author name shown in the feeds")
@@ -102,12 +103,18 @@ func runScan(ctx context.Context, env Env, log *slog.Logger, o *scanOptions) err
 	if err != nil {
 		return &exitError{code: ExitFatal, err: err}
 	}
+	for _, e := range sum.OutputErrors {
+		log.Error("document not published: it failed its check; the last good file stays", "error", e)
+	}
 	log.Info("scan finished",
 		"files_new", sum.FilesNew, "files_changed", sum.FilesChanged,
 		"files_unchanged", sum.FilesUnchanged, "files_failed", sum.FilesFailed,
 		"items_new", sum.ItemsNew, "items_updated", sum.ItemsUpdated,
 		"feeds_regenerated", sum.FeedsRegenerated, "files_written", sum.FilesWritten,
 		"duration", sum.Duration.Round(1e6))
+	if len(sum.OutputErrors) > 0 {
+		return &exitError{code: ExitFatal, err: fmt.Errorf("%d document(s) failed their check and were not published", len(sum.OutputErrors))}
+	}
 	if sum.Rejected() {
 		return errRejected
 	}

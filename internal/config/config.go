@@ -28,6 +28,13 @@ type Config struct {
 
 	Limit int // items per feed document
 
+	// ArchivePageSize is the number of items per archive page (RFC 5005);
+	// 0 means Limit. It is fixed in the database at the first scan, because
+	// archive pages are public URLs whose entries never change. Keeping it
+	// at most Limit keeps the subscription document at Limit items: it must
+	// also hold every item not yet in a full archive page.
+	ArchivePageSize int
+
 	// TagAuthority and TagDate fix the RFC 4151 tag URIs of new items.
 	// Empty means: use what the database was created with, or, for a new
 	// database, the base URL's host and today's date.
@@ -40,14 +47,14 @@ type Config struct {
 // Default returns the settings for a fresh checkout with no configuration.
 func Default() Config {
 	return Config{
-		ListingsDir: "data/listings",
-		DBPath:      "data/feedpub.db",
-		OutDir:      "feeds",
-		BaseURL:     "http://localhost:8080/",
-		Title:       "feedpub",
-		Description: "Every item from every listing.",
-		Language:    "en",
-		TimeZone:    "UTC",
+		ListingsDir:     "data/listings",
+		DBPath:          "data/feedpub.db",
+		OutDir:          "feeds",
+		BaseURL:         "http://localhost:8080/",
+		Title:           "feedpub",
+		Description:     "Every item from every listing.",
+		Language:        "en",
+		TimeZone:        "UTC",
 		Limit:       50,
 		LockTimeout: 30 * time.Second,
 	}
@@ -76,6 +83,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Limit < 1 || c.Limit > MaxLimit {
 		errs = append(errs, fmt.Errorf("limit %d: must be between 1 and %d", c.Limit, MaxLimit))
+	}
+	if c.ArchivePageSize < 0 || c.ArchivePageSize > MaxLimit {
+		errs = append(errs, fmt.Errorf("archive page size %d: must be between 1 and %d, or 0 for the limit", c.ArchivePageSize, MaxLimit))
 	}
 	if _, err := time.LoadLocation(c.TimeZone); err != nil {
 		errs = append(errs, fmt.Errorf("time zone %q: %w", c.TimeZone, err))

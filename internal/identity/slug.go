@@ -3,10 +3,13 @@ package identity
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/feedpub/feedpub/internal/model"
 )
 
 // MaxSlugLength keeps URLs readable; longer names are cut at a hyphen.
@@ -53,4 +56,12 @@ func Slug(name string) string {
 		slug = "x-" + hex.EncodeToString(sum[:4])
 	}
 	return slug
+}
+
+// ItemPage returns the path of the HTML page of the item with key k,
+// titled title, dated d: item/2017/10/31/<slug>-<6 hex digits of k>.html.
+// The key's digits keep two items of one day with the same slug apart.
+// Callers store the path when the item is first seen.
+func ItemPage(k Key, d model.Date, title string) string {
+	return fmt.Sprintf("item/%04d/%02d/%02d/%s-%s.html", d.Year, int(d.Month), d.Day, Slug(title), k.String()[:6])
 }

@@ -1,13 +1,18 @@
 package model
 
-import "time"
+import (
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Item is an item as stored: one per distinct normalized title and date,
 // whatever listings and files it was seen in.
 type Item struct {
-	Seq         uint64    `json:"seq"` // internal number, in order of first sight
-	Key         []byte    `json:"key"` // identity.Key: normalized title + date
-	ID          string    `json:"id"`  // public id (tag URI), minted once, never recomputed
+	Seq         uint64    `json:"seq"`  // internal number, in order of first sight
+	Key         []byte    `json:"key"`  // identity.Key: normalized title + date
+	ID          string    `json:"id"`   // public id (tag URI), minted once, never recomputed
+	Page        string    `json:"page"` // path of its HTML page under the output dir, minted once
 	Title       string    `json:"title"`
 	Date        Date      `json:"date"`
 	Description string    `json:"description,omitempty"`
@@ -89,3 +94,21 @@ const (
 	OutcomePartial  Outcome = "partial"  // some items rejected
 	OutcomeRejected Outcome = "rejected" // the whole file rejected
 )
+
+// ArchiveDir is the path of archive page k (1-based) of the feed at path.
+func ArchiveDir(path string, k uint64) string {
+	return path + "/archive/" + strconv.FormatUint(k, 10)
+}
+
+// SplitArchiveDir undoes ArchiveDir; ok is false for a feed's own path.
+func SplitArchiveDir(dir string) (path string, k uint64, ok bool) {
+	i := strings.LastIndex(dir, "/archive/")
+	if i < 0 {
+		return dir, 0, false
+	}
+	k, err := strconv.ParseUint(dir[i+len("/archive/"):], 10, 64)
+	if err != nil || k == 0 {
+		return dir, 0, false
+	}
+	return dir[:i], k, true
+}

@@ -8,22 +8,27 @@ import (
 	"github.com/feedpub/feedpub/internal/model"
 )
 
-// atomFeed extends gorilla's feed with several links (self and
-// alternate; gorilla has one), a generator, and our entries.
+// atomFeed extends gorilla's feed with several links (self, alternate
+// and RFC 5005's; gorilla has one), a generator, the fh:archive marker of
+// archive pages, and our entries.
 type atomFeed struct {
 	*feeds.AtomFeed
+	HistoryNS string           `xml:"xmlns:fh,attr,omitempty"`
 	Links     []feeds.AtomLink `xml:"link"`
 	Generator string           `xml:"generator,omitempty"`
+	Archive   *struct{}        `xml:"fh:archive"`
 	Entries   []*atomEntry     `xml:"entry"`
 }
 
 func (f *atomFeed) FeedXml() any { return f }
 
 // atomEntry extends gorilla's entry with several categories carrying
-// term, scheme and label (gorilla has one bare string).
+// term, scheme and label (gorilla has one bare string), and a link that is
+// left out when empty (gorilla always writes one).
 type atomEntry struct {
 	*feeds.AtomEntry
-	Categories []atomCategory `xml:"category"`
+	Links      []feeds.AtomLink `xml:"link"`
+	Categories []atomCategory   `xml:"category"`
 }
 
 type atomCategory struct {
@@ -40,11 +45,13 @@ func Atom(s *Site, d *Doc) ([]byte, error) {
 	af.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: s.authorName(), Email: s.AuthorEmail}}
 	doc := &atomFeed{
 		AtomFeed: af,
-		Links: []feeds.AtomLink{
-			{Href: s.FileURL(d.Feed.Path, AtomFile), Rel: "self", Type: AtomType},
-			{Href: s.HomeURL(), Rel: "alternate", Type: "text/html"},
-		},
+		Links: append(docLinks(s, d, AtomFile, AtomType, func(href, rel, typ string) feeds.AtomLink {
+			return feeds.AtomLink{Href: href, Rel: rel, Type: typ}
+		}), feeds.AtomLink{Href: s.PageURL(d.Dir()), Rel: "alternate", Type: "text/html"}),
 		Generator: Generator,
+	}
+	if d.Page > 0 {
+		doc.HistoryNS, doc.Archive = historyNS, &struct{}{}
 	}
 	for _, e := range d.Entries {
 		doc.Entries = append(doc.Entries, atomEntryOf(s, e))
@@ -61,7 +68,7 @@ func atomEntryOf(s *Site, e Entry) *atomEntry {
 		// An entry needs content or an alternate link (RFC 4287 4.1.1.1);
 		// items without a description carry their title as text.
 		Content: &feeds.AtomContent{Type: "text", Content: contentText(e)},
-	}}
+	}, Links: []feeds.AtomLink{{Href: s.ItemURL(e.Item), Rel: "alternate", Type: "text/html"}}}
 	for _, r := range e.Categories {
 		ae.Categories = append(ae.Categories, atomCategory{Term: r.Slug(), Scheme: s.URL(string(model.KindCategory) + "/"), Label: r.Name})
 	}

@@ -33,7 +33,7 @@ func SortListed(ls []Listed) {
 }
 
 type indexFeed struct {
-	Title, Name        string
+	Title, Name, Page  string
 	RSS, Atom, JSON    string
 	Items              int
 	Updated, UpdatedTS string
@@ -41,6 +41,7 @@ type indexFeed struct {
 
 type indexPage struct {
 	Site                 *Site
+	CSP                  string
 	All                  *indexFeed
 	Categories, Listings []indexFeed
 	OPML                 string
@@ -52,6 +53,7 @@ var indexTmpl = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{{.CSP}}">
 <title>{{.Site.Title}}: feeds</title>
 {{- range .Discover}}
 <link rel="alternate" type="application/rss+xml" title="{{.Title}} (RSS)" href="{{.RSS}}">
@@ -84,18 +86,19 @@ ul{list-style:none;padding:0}li{padding:.5rem 0;border-bottom:1px solid #ddd;ove
 </body>
 </html>
 {{define "feed"}}
-<li><strong>{{.Name}}</strong> <span class="meta">{{.Items}} item{{if ne .Items 1}}s{{end}}{{with .Updated}}, updated <time datetime="{{$.UpdatedTS}}">{{.}}</time>{{end}}</span><br>
+<li><a href="{{.Page}}"><strong dir="auto">{{.Name}}</strong></a> <span class="meta">{{.Items}} item{{if ne .Items 1}}s{{end}}{{with .Updated}}, updated <time datetime="{{$.UpdatedTS}}">{{.}}</time>{{end}}</span><br>
 <a href="{{.RSS}}" type="application/rss+xml">RSS</a> · <a href="{{.Atom}}" type="application/atom+xml">Atom</a> · <a href="{{.JSON}}" type="application/feed+json">JSON Feed</a></li>
 {{- end}}
 `))
 
 // Index renders the page that lists and autodiscovers every feed.
 func Index(s *Site, ls []Listed) ([]byte, error) {
-	p := indexPage{Site: s, OPML: s.URL(OPMLFile)}
+	p := indexPage{Site: s, CSP: csp, OPML: s.URL(OPMLFile)}
 	for _, l := range ls {
 		f := indexFeed{
 			Title: (&Doc{Feed: l.Feed, Name: l.Name}).Title(s),
 			Name:  l.Name,
+			Page:  s.PageURL(l.Feed.Path),
 			RSS:   s.FileURL(l.Feed.Path, RSSFile),
 			Atom:  s.FileURL(l.Feed.Path, AtomFile),
 			JSON:  s.FileURL(l.Feed.Path, JSONFile),
@@ -159,7 +162,7 @@ func OPML(s *Site, ls []Listed) ([]byte, error) {
 			title := (&Doc{Feed: l.Feed, Name: l.Name}).Title(s)
 			g.Outlines = append(g.Outlines, opmlOutline{
 				Type: "rss", Text: title, Title: title,
-				XMLURL: s.FileURL(l.Feed.Path, RSSFile), HTMLURL: s.HomeURL(),
+				XMLURL: s.FileURL(l.Feed.Path, RSSFile), HTMLURL: s.PageURL(l.Feed.Path),
 			})
 		}
 		if len(g.Outlines) > 0 {

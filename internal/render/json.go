@@ -18,7 +18,12 @@ type jsonFeed struct {
 // JSON renders d as JSON Feed 1.1.
 func JSON(s *Site, d *Doc) ([]byte, error) {
 	jf := (&feeds.JSON{Feed: d.gorilla(s)}).JSONFeed()
-	jf.FeedUrl = s.FileURL(d.Feed.Path, JSONFile)
+	jf.FeedUrl = s.FileURL(d.Feed.Path, JSONFile) // identifies the feed, on every page
+	// JSON Feed pages backwards with next_url: the subscription document
+	// to the newest archive page, each archive page to the one before.
+	if older := d.links().prev; older != "" {
+		jf.NextUrl = s.FileURL(older, JSONFile)
+	}
 	jf.Language = s.Language
 	// author is deprecated in 1.1 and gorilla fills it with a name that
 	// may be empty; authors always names someone.
@@ -29,6 +34,7 @@ func JSON(s *Site, d *Doc) ([]byte, error) {
 		pub, mod := e.Published.In(s.Location), e.Updated.In(s.Location)
 		it := &feeds.JSONItem{
 			Id:            e.ID,
+			Url:           s.ItemURL(e.Item),
 			Title:         e.Title,
 			ContentText:   contentText(e),
 			PublishedDate: &pub,

@@ -9,6 +9,7 @@ package render
 import (
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,7 +25,8 @@ const (
 	AtomFile = "atom.xml"
 	JSONFile = "feed.json"
 
-	IndexFile = "index.html"
+	HTMLFile  = "index.html" // a feed's or archive page's HTML rendition
+	IndexFile = "index.html" // the list of every feed, at the root
 	OPMLFile  = "feeds.opml"
 )
 
@@ -71,11 +73,17 @@ type Entry struct {
 	Listings   []Ref
 }
 
-// Doc is one feed document: the feed and its entries, newest first.
+// Doc is one feed document: the subscription document of a feed (Page 0)
+// or one of its archive pages (RFC 5005), with its entries newest first.
 type Doc struct {
 	Feed    *model.Feed
 	Name    string // shown name (for category and listing feeds)
 	Entries []Entry
+	// Page is 0 for the subscription document, k ≥ 1 for archive page k.
+	Page uint64
+	// Archived is the number of full archive pages; the subscription
+	// document links to the newest.
+	Archived uint64
 }
 
 // SortEntries orders entries newest first. Published instants are unique
@@ -89,12 +97,50 @@ func SortEntries(es []Entry) {
 	})
 }
 
+// Dir is the document's directory under the output dir.
+func (d *Doc) Dir() string {
+	if d.Page == 0 {
+		return d.Feed.Path
+	}
+	return model.ArchiveDir(d.Feed.Path, d.Page)
+}
+
+// links are a document's RFC 5005 relations to its neighbours, as paths of
+// their directories; "" where there is none.
+type links struct {
+	current, prev, next string
+}
+
+func (d *Doc) links() links {
+	if d.Page == 0 {
+		if d.Archived == 0 {
+			return links{}
+		}
+		return links{prev: model.ArchiveDir(d.Feed.Path, d.Archived)}
+	}
+	l := links{current: d.Feed.Path, next: model.ArchiveDir(d.Feed.Path, d.Page+1)}
+	if d.Page > 1 {
+		l.prev = model.ArchiveDir(d.Feed.Path, d.Page-1)
+	}
+	return l
+}
+
+// PageURL is the absolute URL of the HTML page at dir.
+func (s *Site) PageURL(dir string) string { return s.URL(dir + "/" + HTMLFile) }
+
+// ItemURL is the absolute URL of an item's page.
+func (s *Site) ItemURL(it *model.Item) string { return s.URL(it.Page) }
+
 // Title is the document's title as readers show it.
 func (d *Doc) Title(s *Site) string {
+	t := d.Name + " — " + s.Title
 	if d.Feed.Kind == model.KindAll {
-		return s.Title
+		t = s.Title
 	}
-	return d.Name + " — " + s.Title
+	if d.Page > 0 {
+		t += " (archive " + strconv.FormatUint(d.Page, 10) + ")"
+	}
+	return t
 }
 
 // Description says what the feed collects; RSS requires one.
@@ -121,10 +167,10 @@ func (d *Doc) Updated() time.Time {
 	return t
 }
 
-// FileURL returns the absolute URL of one format of the feed at path.
-func (s *Site) FileURL(path, file string) string { return s.URL(path + "/" + file) }
+// FileURL returns the absolute URL of one format of the document at dir.
+func (s *Site) FileURL(dir, file string) string { return s.URL(dir + "/" + file) }
 
-// HomeURL is the page a feed's alternate link points at.
+// HomeURL is the site's front page, the list of every feed.
 func (s *Site) HomeURL() string { return s.BaseURL.String() }
 
 // gorilla returns the generic gorilla/feeds model of d without items;
@@ -132,7 +178,7 @@ func (s *Site) HomeURL() string { return s.BaseURL.String() }
 func (d *Doc) gorilla(s *Site) *feeds.Feed {
 	f := &feeds.Feed{
 		Title:       d.Title(s),
-		Link:        &feeds.Link{Href: s.HomeURL()},
+		Link:        &feeds.Link{Href: s.PageURL(d.Dir())},
 		Description: d.Description(s),
 		Id:          d.Feed.ID,
 		Updated:     d.Updated().In(s.Location),

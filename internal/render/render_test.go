@@ -226,7 +226,7 @@ func TestJSONFeedHasTheRequiredFields(t *testing.T) {
 			t.Fatal(err)
 		}
 		if feed["version"] != "https://jsonfeed.org/version/1.1" || feed["title"] == "" ||
-			feed["feed_url"] != "https://example.org/feeds/category/news/feed.json" || feed["home_page_url"] != "https://example.org/feeds/" {
+			feed["feed_url"] != "https://example.org/feeds/category/news/feed.json" || feed["home_page_url"] != "https://example.org/feeds/category/news/index.html" {
 			t.Errorf("feed fields = %v", feed)
 		}
 		items, ok := feed["items"].([]any)

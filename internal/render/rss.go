@@ -9,25 +9,32 @@ import (
 	"github.com/gorilla/feeds"
 )
 
-const atomNS = "http://www.w3.org/2005/Atom"
+const (
+	atomNS    = "http://www.w3.org/2005/Atom"
+	historyNS = "http://purl.org/syndication/history/1.0" // RFC 5005
+)
 
 // rssDoc extends gorilla's <rss> wrapper with the Atom namespace, needed
-// for the self link.
+// for the self and archive links, and the feed history namespace of
+// archive pages.
 type rssDoc struct {
 	feeds.RssFeedXml
-	AtomNS  string      `xml:"xmlns:atom,attr"`
-	Channel *rssChannel `xml:"channel"`
+	AtomNS    string      `xml:"xmlns:atom,attr"`
+	HistoryNS string      `xml:"xmlns:fh,attr,omitempty"`
+	Channel   *rssChannel `xml:"channel"`
 }
 
 func (d *rssDoc) FeedXml() any { return d }
 
 // rssChannel extends gorilla's channel with atom:link rel="self" (RSS
-// Advisory Board best practice), placed before the items, and with items
-// that can carry several categories.
+// Advisory Board best practice) and the RFC 5005 archive links, placed
+// before the items, the fh:archive marker of archive pages, and items that
+// can carry several categories.
 type rssChannel struct {
 	*feeds.RssFeed
-	AtomLink *atomLinkNS `xml:"atom:link"`
-	Items    []*rssItem  `xml:"item"`
+	AtomLinks []atomLinkNS `xml:"atom:link"`
+	Archive   *struct{}    `xml:"fh:archive"`
+	Items     []*rssItem   `xml:"item"`
 }
 
 type atomLinkNS struct {
@@ -52,6 +59,7 @@ func RSS(s *Site, d *Doc) ([]byte, error) {
 	for _, e := range d.Entries {
 		f.Add(&feeds.Item{
 			Title:       e.Title,
+			Link:        &feeds.Link{Href: s.ItemURL(e.Item)},
 			Id:          e.ID,
 			IsPermaLink: "false", // a tag URI is not a URL
 			Created:     e.Published.In(s.Location),
@@ -75,12 +83,12 @@ func RSS(s *Site, d *Doc) ([]byte, error) {
 		ch.PubDate = f.Updated.Format(time.RFC1123Z)
 	}
 	channel := &rssChannel{
-		RssFeed:  ch,
-		AtomLink: &atomLinkNS{Href: s.FileURL(d.Feed.Path, RSSFile), Rel: "self", Type: RSSType},
+		RssFeed:   ch,
+		AtomLinks: docLinks(s, d, RSSFile, RSSType, func(href, rel, typ string) atomLinkNS { return atomLinkNS{href, rel, typ} }),
 	}
 	for i, gi := range ch.Items {
 		e := d.Entries[i]
-		it := &rssItem{RssItem: gi, Description: rssDescription(e)}
+		it := &rssItem{RssItem: gi, Link: gi.Link, Description: rssDescription(e)}
 		for _, r := range e.Categories {
 			it.Categories = append(it.Categories, r.Name)
 		}
@@ -95,7 +103,23 @@ func RSS(s *Site, d *Doc) ([]byte, error) {
 		AtomNS:     atomNS,
 		Channel:    channel,
 	}
+	if d.Page > 0 {
+		doc.HistoryNS, channel.Archive = historyNS, &struct{}{}
+	}
 	return writeXML(doc)
+}
+
+// docLinks builds a document's self link and RFC 5005 links (current,
+// prev-archive, next-archive) to the same format of its neighbours.
+func docLinks[L any](s *Site, d *Doc, file, typ string, mk func(href, rel, typ string) L) []L {
+	ls := []L{mk(s.FileURL(d.Dir(), file), "self", typ)}
+	nb := d.links()
+	for _, l := range []struct{ dir, rel string }{{nb.current, "current"}, {nb.prev, "prev-archive"}, {nb.next, "next-archive"}} {
+		if l.dir != "" {
+			ls = append(ls, mk(s.FileURL(l.dir, file), l.rel, typ))
+		}
+	}
+	return ls
 }
 
 // rssDescription is the item's description as the HTML RSS expects:

@@ -15,21 +15,23 @@ import (
 // and works inside one transaction at a time; feed records are cached
 // across transactions because the scan holds the database lock.
 type ingester struct {
-	tx    *store.Tx
-	now   time.Time
-	loc   *time.Location
-	tag   identity.TagScheme
-	feeds map[string]*model.Feed // loaded or created during this scan
+	tx       *store.Tx
+	now      time.Time
+	loc      *time.Location
+	tag      identity.TagScheme
+	pageSize uint64                 // members per archive page
+	feeds    map[string]*model.Feed // loaded or created during this scan
 
 	touched map[string]bool // feeds to write back at the end of the transaction
-	dirty   map[string]bool // feeds to regenerate
-	renamed bool            // a feed's shown name changed: every feed shows it
+	dirty   map[string]bool // documents to regenerate: feed paths and archive page dirs
+	pages   []uint64        // items whose pages to regenerate
+	renamed bool            // a feed's shown name changed: every feed and page shows it
 
 	sum *Summary
 }
 
-func newIngester(now time.Time, loc *time.Location, tag identity.TagScheme, sum *Summary) *ingester {
-	return &ingester{now: now, loc: loc, tag: tag, feeds: map[string]*model.Feed{}, sum: sum}
+func newIngester(now time.Time, loc *time.Location, tag identity.TagScheme, pageSize uint64, sum *Summary) *ingester {
+	return &ingester{now: now, loc: loc, tag: tag, pageSize: pageSize, feeds: map[string]*model.Feed{}, sum: sum}
 }
 
 // begin starts work in a new transaction.
@@ -37,6 +39,7 @@ func (in *ingester) begin(tx *store.Tx) {
 	in.tx = tx
 	in.touched = map[string]bool{}
 	in.dirty = map[string]bool{}
+	in.pages = in.pages[:0]
 	in.renamed = false
 }
 
@@ -56,6 +59,12 @@ func (in *ingester) commit() error {
 		for _, f := range feeds {
 			in.dirty[f.Path] = true
 		}
+		if err := in.tx.SetMeta(metaAllPages, "1"); err != nil {
+			return err
+		}
+	}
+	if err := in.tx.MarkPages(in.pages...); err != nil {
+		return err
 	}
 	return in.tx.MarkDirty(sortedKeys(in.dirty)...)
 }
@@ -254,6 +263,7 @@ func (in *ingester) create(r row, published int64, listingTitle string, all, lf 
 	it := &model.Item{
 		Key:         r.key[:],
 		ID:          in.tag.ItemID(r.key, r.src.Date),
+		Page:        identity.ItemPage(r.key, r.src.Date, r.src.Title),
 		Title:       r.src.Title,
 		Date:        r.src.Date,
 		Description: r.src.Description,
@@ -282,6 +292,7 @@ func (in *ingester) create(r row, published int64, listingTitle string, all, lf 
 	if err := in.tx.ClaimInstant(published, it.Seq); err != nil {
 		return err
 	}
+	in.pages = append(in.pages, it.Seq)
 	for _, f := range joined {
 		if err := in.join(f, it); err != nil {
 			return err
@@ -353,6 +364,7 @@ func (in *ingester) update(r row, listingTitle string, lf *model.Feed) error {
 		}
 	}
 	if content || len(joined) > 0 {
+		in.pages = append(in.pages, it.Seq)
 		// Every feed holding the item shows its text and its categories.
 		// After a real update it re-enters their recent documents too.
 		for _, path := range in.memberships(it) {
@@ -379,9 +391,17 @@ func (in *ingester) memberships(it *model.Item) []string {
 	return append(paths, it.Listings...)
 }
 
-// join makes it a member of feed f.
+// join makes it a member of feed f. When it fills an archive page, that
+// page is written once and never again.
 func (in *ingester) join(f *model.Feed, it *model.Item) error {
-	f.Items++
+	n, err := in.tx.AddMember(f.Path, it.Seq)
+	if err != nil {
+		return err
+	}
+	f.Items = int(n)
+	if n%in.pageSize == 0 {
+		in.dirty[model.ArchiveDir(f.Path, n/in.pageSize)] = true
+	}
 	return in.log(f, it)
 }
 

@@ -7,18 +7,19 @@ import (
 	"fmt"
 	"path"
 
+	"github.com/feedpub/feedpub/internal/feedcheck"
 	"github.com/feedpub/feedpub/internal/model"
 	"github.com/feedpub/feedpub/internal/render"
 	"github.com/feedpub/feedpub/internal/store"
 )
 
 // renderVersion changes whenever the same data renders to different bytes,
-// so that an upgrade regenerates every feed once.
-const renderVersion = "1"
+// so that an upgrade regenerates every document once.
+const renderVersion = "2"
 
 // renderKey identifies everything besides items that shapes the output.
-// When it changes (base URL, title, limit, zone, a new feedpub), every feed
-// is regenerated; unchanged bytes are still not rewritten.
+// When it changes (base URL, title, limit, zone, a new feedpub), every
+// document is regenerated; unchanged bytes are still not rewritten.
 func (s *scanner) renderKey() string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%d",
@@ -27,83 +28,151 @@ func (s *scanner) renderKey() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// formats are the renditions of every feed document, each checked before
+// it is published.
 var formats = []struct {
-	file string
-	fn   func(*render.Site, *render.Doc) ([]byte, error)
+	file  string
+	check feedcheck.Format
+	fn    func(*render.Site, *render.Doc) ([]byte, error)
 }{
-	{render.RSSFile, render.RSS},
-	{render.AtomFile, render.Atom},
-	{render.JSONFile, render.JSON},
+	{render.RSSFile, feedcheck.RSS, render.RSS},
+	{render.AtomFile, feedcheck.Atom, render.Atom},
+	{render.JSONFile, feedcheck.JSON, render.JSON},
+	{render.HTMLFile, feedcheck.HTML, render.HTML},
 }
 
-// publishFeeds regenerates the dirty feeds, then the index and OPML list,
-// then clears the dirty set. Killed half way, it leaves the set in place
-// and the next scan redoes it; files already written compare equal and are
-// not touched again.
+// pageBatch bounds the item pages regenerated per transaction that clears
+// their marks, so a killed scan loses little of that work.
+const pageBatch = 1024
+
+// publishFeeds regenerates what the dirty sets name, in an order that
+// never publishes a link to a file not yet written: item pages, then
+// archive pages, then subscription documents, then the index and OPML
+// list. Marks are cleared only after their files are written, so a scan
+// killed half way leaves the rest to the next one; files already written
+// compare equal and are not touched again.
 func (s *scanner) publishFeeds(ctx context.Context) error {
 	var feeds []*model.Feed
 	var dirty []string
 	var storedKey string
+	var allPages bool
 	err := s.db.View(func(tx *store.Tx) error {
 		var err error
 		feeds, err = tx.Feeds()
-		dirty, storedKey = tx.Dirty(), tx.Meta("render")
+		dirty, storedKey, allPages = tx.Dirty(), tx.Meta(metaRender), tx.Meta(metaAllPages) != ""
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	key := s.renderKey()
-	byPath := make(map[string]*model.Feed, len(feeds))
+	full := s.opts.Rebuild || storedKey != key
+	s.byPath = make(map[string]*model.Feed, len(feeds))
+	for _, f := range feeds {
+		s.byPath[f.Path] = f
+	}
 	todo := map[string]bool{}
-	for _, p := range dirty {
-		todo[p] = true
+	for _, d := range dirty {
+		todo[d] = true
 	}
 	for _, f := range feeds {
-		byPath[f.Path] = f
-		if s.opts.Rebuild || storedKey != key || !s.complete(f.Path) {
+		if full || !s.complete(f.Path) {
 			todo[f.Path] = true
 		}
+		if full {
+			for k := uint64(1); k <= uint64(f.Items)/s.pageSize; k++ {
+				todo[model.ArchiveDir(f.Path, k)] = true
+			}
+		}
+	}
+	if err := s.publishPages(ctx, full || allPages); err != nil {
+		return err
 	}
 	if len(todo) == 0 && s.out.Exists(render.IndexFile) && s.out.Exists(render.OPMLFile) {
 		return nil
 	}
 
-	for _, p := range sortedKeys(todo) {
+	// Archive pages before the subscription documents that link to them.
+	var archives, subs, done []string
+	for _, d := range sortedKeys(todo) {
+		if _, _, ok := model.SplitArchiveDir(d); ok {
+			archives = append(archives, d)
+		} else {
+			subs = append(subs, d)
+		}
+	}
+	for _, d := range append(archives, subs...) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		f := byPath[p]
-		if f == nil {
-			continue // dirty mark of a feed that no longer exists: just clear it
-		}
-		doc, err := s.doc(f, byPath)
+		ok, err := s.publishDoc(d)
 		if err != nil {
 			return err
 		}
-		for _, fm := range formats {
-			data, err := fm.fn(s.site, doc)
-			if err != nil {
-				return fmt.Errorf("scan: render %s/%s: %w", f.Path, fm.file, err)
-			}
-			if err := s.write(path.Join(f.Path, fm.file), data); err != nil {
-				return err
-			}
+		if ok {
+			done = append(done, d)
 		}
-		s.sum.FeedsRegenerated++
 	}
 	if err := s.writeIndex(feeds); err != nil {
 		return err
 	}
 	return s.db.Update(func(tx *store.Tx) error {
-		if err := tx.ClearDirty(sortedKeys(todo)); err != nil {
+		if err := tx.ClearDirty(done); err != nil {
 			return err
 		}
-		if storedKey != key {
-			return tx.SetMeta("render", key)
+		if storedKey != key && len(s.sum.OutputErrors) == 0 {
+			return tx.SetMeta(metaRender, key)
 		}
 		return nil
 	})
+}
+
+// publishDoc renders and writes every format of the document at dir. It
+// reports false when a format failed its check: that file keeps its last
+// good version and the document stays marked for the next scan.
+func (s *scanner) publishDoc(dir string) (bool, error) {
+	feedPath, page, _ := model.SplitArchiveDir(dir)
+	f := s.byPath[feedPath]
+	if f == nil {
+		return true, nil // mark of a feed that no longer exists: just clear it
+	}
+	doc, err := s.doc(f, page)
+	if err != nil {
+		return false, err
+	}
+	ok := true
+	for _, fm := range formats {
+		data, err := fm.fn(s.site, doc)
+		if err != nil {
+			return false, fmt.Errorf("scan: render %s/%s: %w", dir, fm.file, err)
+		}
+		written, err := s.checkedWrite(path.Join(dir, fm.file), fm.check, data)
+		if err != nil {
+			return false, err
+		}
+		ok = ok && written
+	}
+	if ok {
+		s.sum.FeedsRegenerated++
+	}
+	return ok, nil
+}
+
+// checkedWrite publishes data at rel if it passes its check. A failed
+// check is recorded in the summary and leaves the published file alone.
+func (s *scanner) checkedWrite(rel string, f feedcheck.Format, data []byte) (bool, error) {
+	if err := s.check(f, data); err != nil {
+		s.sum.OutputErrors = append(s.sum.OutputErrors, fmt.Errorf("%s: %w", rel, err))
+		return false, nil
+	}
+	changed, err := s.out.Write(rel, data)
+	if err != nil {
+		return false, fmt.Errorf("scan: %w", err)
+	}
+	if changed {
+		s.sum.FilesWritten++
+	}
+	return true, nil
 }
 
 // complete reports whether every format of the feed at p exists.
@@ -116,49 +185,60 @@ func (s *scanner) complete(p string) bool {
 	return true
 }
 
-func (s *scanner) write(rel string, data []byte) error {
-	changed, err := s.out.Write(rel, data)
-	if err != nil {
-		return fmt.Errorf("scan: %w", err)
-	}
-	if changed {
-		s.sum.FilesWritten++
-	}
-	return nil
-}
-
 // name is a feed's shown name.
 func (s *scanner) name(f *model.Feed) string { return f.Name() }
 
-// doc loads the newest items of f and resolves their categories and
-// listings to names.
-func (s *scanner) doc(f *model.Feed, byPath map[string]*model.Feed) (*render.Doc, error) {
-	doc := &render.Doc{Feed: f, Name: s.name(f)}
+// entry resolves an item's categories and listings to names.
+func (s *scanner) entry(it *model.Item) render.Entry {
 	ref := func(p string) render.Ref {
 		r := render.Ref{Path: p, Name: p}
-		if g := byPath[p]; g != nil {
+		if g := s.byPath[p]; g != nil {
 			r.Kind, r.Name = g.Kind, s.name(g)
 		}
 		return r
 	}
+	e := render.Entry{Item: it}
+	for _, p := range it.Categories {
+		e.Categories = append(e.Categories, ref(p))
+	}
+	for _, p := range it.Listings {
+		e.Listings = append(e.Listings, ref(p))
+	}
+	return e
+}
+
+// doc loads a document of f: archive page k, or for k = 0 the subscription
+// document, which holds the items most recently added or changed and
+// every item not yet in a full archive page, so that walking the archive
+// links reaches every item.
+func (s *scanner) doc(f *model.Feed, k uint64) (*render.Doc, error) {
+	archived := uint64(f.Items) / s.pageSize
+	doc := &render.Doc{Feed: f, Name: s.name(f), Page: k, Archived: archived}
 	err := s.db.View(func(tx *store.Tx) error {
-		seqs, err := tx.Newest(f.Path, s.cfg.Limit)
-		if err != nil {
-			return err
+		var seqs []uint64
+		if k > 0 {
+			members, err := tx.Members(f.Path, (k-1)*s.pageSize+1, int(s.pageSize))
+			if err != nil {
+				return err
+			}
+			seqs = members
+		} else {
+			recent, err := tx.Newest(f.Path, s.cfg.Limit)
+			if err != nil {
+				return err
+			}
+			tail, err := tx.Members(f.Path, archived*s.pageSize+1, int(s.pageSize))
+			if err != nil {
+				return err
+			}
+			seqs = union(recent, tail)
 		}
 		for _, seq := range seqs {
 			it, err := tx.Item(seq)
 			if err != nil {
 				return err
 			}
-			e := render.Entry{Item: it}
-			for _, p := range it.Categories {
-				e.Categories = append(e.Categories, ref(p))
-			}
-			for _, p := range it.Listings {
-				e.Listings = append(e.Listings, ref(p))
-			}
-			doc.Entries = append(doc.Entries, e)
+			doc.Entries = append(doc.Entries, s.entry(it))
 		}
 		return nil
 	})
@@ -167,6 +247,80 @@ func (s *scanner) doc(f *model.Feed, byPath map[string]*model.Feed) (*render.Doc
 	}
 	render.SortEntries(doc.Entries)
 	return doc, nil
+}
+
+func union(a, b []uint64) []uint64 {
+	seen := make(map[uint64]bool, len(a)+len(b))
+	out := make([]uint64, 0, len(a)+len(b))
+	for _, s := range append(a, b...) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// publishPages regenerates the item pages marked dirty, or all of them.
+func (s *scanner) publishPages(ctx context.Context, all bool) error {
+	if all {
+		err := s.db.View(func(tx *store.Tx) error {
+			return tx.ForEachItem(func(it *model.Item) error {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				_, err := s.publishPage(it)
+				return err
+			})
+		})
+		if err != nil {
+			return err
+		}
+		return s.db.Update(func(tx *store.Tx) error {
+			if err := tx.SetMeta(metaAllPages, ""); err != nil {
+				return err
+			}
+			return tx.ClearPages(tx.DirtyPages(0, int(tx.ItemCount())))
+		})
+	}
+	for after := uint64(0); ; {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var batch, done []uint64
+		err := s.db.View(func(tx *store.Tx) error {
+			batch = tx.DirtyPages(after, pageBatch)
+			for _, seq := range batch {
+				it, err := tx.Item(seq)
+				if err != nil {
+					return err
+				}
+				ok, err := s.publishPage(it)
+				if err != nil {
+					return err
+				}
+				if ok {
+					done = append(done, seq)
+				}
+			}
+			return nil
+		})
+		if err != nil || len(batch) == 0 {
+			return err
+		}
+		if err := s.db.Update(func(tx *store.Tx) error { return tx.ClearPages(done) }); err != nil {
+			return err
+		}
+		after = batch[len(batch)-1]
+	}
+}
+
+func (s *scanner) publishPage(it *model.Item) (bool, error) {
+	data, err := render.ItemPage(s.site, s.entry(it))
+	if err != nil {
+		return false, err
+	}
+	return s.checkedWrite(it.Page, feedcheck.HTML, data)
 }
 
 func (s *scanner) writeIndex(feeds []*model.Feed) error {
@@ -182,12 +336,13 @@ func (s *scanner) writeIndex(feeds []*model.Feed) error {
 	if err != nil {
 		return err
 	}
-	if err := s.write(render.IndexFile, index); err != nil {
+	if _, err := s.checkedWrite(render.IndexFile, feedcheck.HTML, index); err != nil {
 		return err
 	}
 	opml, err := render.OPML(s.site, listed)
 	if err != nil {
 		return err
 	}
-	return s.write(render.OPMLFile, opml)
+	_, err = s.checkedWrite(render.OPMLFile, feedcheck.OPML, opml)
+	return err
 }

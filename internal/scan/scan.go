@@ -12,10 +12,12 @@ import (
 	"iter"
 	"net/url"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/feedpub/feedpub/internal/config"
+	"github.com/feedpub/feedpub/internal/feedcheck"
 	"github.com/feedpub/feedpub/internal/identity"
 	"github.com/feedpub/feedpub/internal/listing"
 	"github.com/feedpub/feedpub/internal/model"
@@ -32,6 +34,10 @@ type Options struct {
 	Now func() time.Time
 	// Workers read and parse files in parallel; 0 means one per CPU.
 	Workers int
+	// Check vets each document before it is published; nil means
+	// feedcheck.Check. Tests replace it to prove a failed check publishes
+	// nothing.
+	Check func(feedcheck.Format, []byte) error
 }
 
 // Summary tells what a scan did.
@@ -41,7 +47,10 @@ type Summary struct {
 	FeedsRegenerated                                    int // feeds whose documents were rendered
 	FilesWritten                                        int // output files actually replaced
 	Problems                                            []*listing.Error
-	Duration                                            time.Duration
+	// OutputErrors are documents that failed their check before publishing:
+	// their last good files stay, and they are retried by the next scan.
+	OutputErrors []error
+	Duration     time.Duration
 }
 
 // Rejected reports whether some input was rejected (not just warned about).
@@ -75,7 +84,11 @@ func Run(ctx context.Context, db *store.DB, opts Options) (*Summary, error) {
 		Language: s.cfg.Language, Location: s.loc,
 	}
 	s.out = publish.Dir{Root: s.cfg.OutDir}
-	if err := s.resolveTag(); err != nil {
+	s.check = opts.Check
+	if s.check == nil {
+		s.check = feedcheck.Check
+	}
+	if err := s.resolveFixed(); err != nil {
 		return sum, err
 	}
 	if err := s.ingestFiles(ctx); err != nil {
@@ -97,35 +110,58 @@ type scanner struct {
 	site *render.Site
 	out  publish.Dir
 	tag  identity.TagScheme
-	sum  *Summary
+	// pageSize is the number of members per archive page, fixed at the
+	// first scan.
+	pageSize uint64
+	byPath   map[string]*model.Feed // every feed, while publishing
+	check    func(feedcheck.Format, []byte) error
+	sum      *Summary
 }
 
-// resolveTag fixes the tag URI scheme in the database on first use: the
-// configured one, else the base URL's host and the day the database was
-// created. Afterwards the stored one is used unless config overrides it
-// for new items.
-func (s *scanner) resolveTag() error {
+// Keys of the settings fixed in the database at the first scan.
+const (
+	metaTagAuthority = "tag_authority"
+	metaTagDate      = "tag_date"
+	metaPageSize     = "archive_page_size"
+	metaRender       = "render"    // renderKey of the last complete publish
+	metaAllPages     = "all_pages" // "1": every item page must be regenerated
+)
+
+// resolveFixed fixes, on first use, the settings that published URLs and
+// ids depend on: the tag URI scheme (the configured one, else the base
+// URL's host and the day the database was created) and the archive page
+// size. Afterwards the stored ones are used; a configured tag scheme still
+// applies to new items.
+func (s *scanner) resolveFixed() error {
 	return s.db.Update(func(tx *store.Tx) error {
-		stored := identity.TagScheme{Authority: tx.Meta("tag_authority"), Date: tx.Meta("tag_date")}
-		if stored.Authority == "" {
-			stored.Authority = s.cfg.TagAuthority
-			if stored.Authority == "" {
-				stored.Authority = s.cfg.BaseHost()
+		first := func(key, configured, fallback string) (string, error) {
+			if v := tx.Meta(key); v != "" {
+				return v, nil
 			}
-			if err := tx.SetMeta("tag_authority", stored.Authority); err != nil {
-				return err
+			v := configured
+			if v == "" {
+				v = fallback
 			}
+			return v, tx.SetMeta(key, v)
 		}
-		if stored.Date == "" {
-			stored.Date = s.cfg.TagDate
-			if stored.Date == "" {
-				stored.Date = s.now.In(s.loc).Format("2006-01-02")
-			}
-			if err := tx.SetMeta("tag_date", stored.Date); err != nil {
-				return err
-			}
+		var err error
+		if s.tag.Authority, err = first(metaTagAuthority, s.cfg.TagAuthority, s.cfg.BaseHost()); err != nil {
+			return err
 		}
-		s.tag = stored
+		if s.tag.Date, err = first(metaTagDate, s.cfg.TagDate, s.now.In(s.loc).Format("2006-01-02")); err != nil {
+			return err
+		}
+		pageSize := s.cfg.ArchivePageSize
+		if pageSize == 0 {
+			pageSize = s.cfg.Limit
+		}
+		size, err := first(metaPageSize, strconv.Itoa(pageSize), "")
+		if err != nil {
+			return err
+		}
+		if s.pageSize, err = strconv.ParseUint(size, 10, 64); err != nil || s.pageSize == 0 {
+			return fmt.Errorf("scan: stored archive page size %q is invalid", size)
+		}
 		if s.cfg.TagAuthority != "" {
 			s.tag.Authority = s.cfg.TagAuthority
 		}
@@ -171,7 +207,7 @@ func (s *scanner) ingestFiles(ctx context.Context) error {
 		todo = append(todo, c)
 	}
 
-	in := newIngester(s.now, s.loc, s.tag, s.sum)
+	in := newIngester(s.now, s.loc, s.tag, s.pageSize, s.sum)
 	var chunk []parsed
 	items := 0
 	flush := func() error {

@@ -25,9 +25,11 @@ var (
 	bucketInstants = []byte("instants") // instant (8 bytes, ordered) → item seq; published/updated instants in use
 	bucketFeeds    = []byte("feeds")    // feed path → JSON model.Feed
 	bucketFolds    = []byte("folds")    // kind + 0 + folded name → feed path
-	bucketLogs     = []byte("logs")     // feed path → bucket of log seq (8 bytes BE) → item seq
+	bucketLogs     = []byte("logs")     // feed path → bucket of log seq (8 bytes BE) → item seq: joins and changes, for recency
+	bucketMembers  = []byte("members")  // feed path → bucket of member number (8 bytes BE) → item seq: first joins only; archive pages are slices of it
 	bucketFiles    = []byte("files")    // listing file path → JSON model.FileRecord
-	bucketDirty    = []byte("dirty")    // feed path → empty: feeds to regenerate
+	bucketDirty    = []byte("dirty")    // document path ("all", "all/archive/3") → empty: documents to regenerate
+	bucketPages    = []byte("pages")    // item seq → empty: item pages to regenerate
 )
 
 var keySchema = []byte("schema")
@@ -49,7 +51,7 @@ var (
 // Order is important: add new steps at the end.
 var migrations = [...]func(tx *bolt.Tx) error{
 	func(tx *bolt.Tx) error { // 1: initial layout
-		for _, b := range [][]byte{bucketItems, bucketKeys, bucketInstants, bucketFeeds, bucketFolds, bucketLogs, bucketFiles, bucketDirty} {
+		for _, b := range [][]byte{bucketItems, bucketKeys, bucketInstants, bucketFeeds, bucketFolds, bucketLogs, bucketMembers, bucketFiles, bucketDirty, bucketPages} {
 			if _, err := tx.CreateBucket(b); err != nil {
 				return fmt.Errorf("create bucket %s: %w", b, err)
 			}

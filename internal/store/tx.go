@@ -172,8 +172,10 @@ func (t *Tx) PutFeed(f *model.Feed) error {
 			return fmt.Errorf("store: index feed %s: %w", f.Path, err)
 		}
 	}
-	if _, err := t.tx.Bucket(bucketLogs).CreateBucketIfNotExists([]byte(f.Path)); err != nil {
-		return fmt.Errorf("store: create log of feed %s: %w", f.Path, err)
+	for _, b := range [][]byte{bucketLogs, bucketMembers} {
+		if _, err := t.tx.Bucket(b).CreateBucketIfNotExists([]byte(f.Path)); err != nil {
+			return fmt.Errorf("store: create %s of feed %s: %w", b, f.Path, err)
+		}
 	}
 	return nil
 }

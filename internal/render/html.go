@@ -1,0 +1,205 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"strings"
+	"time"
+
+	"github.com/feedpub/feedpub/internal/model"
+)
+
+// The HTML pages are plain HTML and CSS, readable on a phone, with no
+// script: the Content-Security-Policy forbids any, so a title that smuggled
+// markup past the escaping still could not run.
+const csp = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'"
+
+const style = `
+*{box-sizing:border-box}
+body{font:17px/1.55 system-ui,-apple-system,"Segoe UI",sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#1d1d1f;background:#fff;overflow-wrap:anywhere}
+header{font-size:.95rem;border-bottom:1px solid #ddd;padding-bottom:.5rem}
+h1{font-size:1.5rem;line-height:1.25;margin:1rem 0 .5rem}
+h2{font-size:1.15rem;margin:1.75rem 0 .5rem}
+a{color:#0645ad}
+.meta{color:#555;font-size:.9rem}
+.feeds a{display:inline-block;margin-right:.75rem}
+ol.items{list-style:none;padding:0;margin:0}
+ol.items li{padding:.65rem 0;border-bottom:1px solid #eee}
+ol.items a.title{font-weight:600;text-decoration:none}
+nav.pages{margin:1.5rem 0;display:flex;flex-wrap:wrap;gap:1rem}
+ul.tags{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.5rem}
+ul.tags li{background:#f2f2f5;border-radius:.4rem;padding:.1rem .5rem}
+footer{margin-top:2rem;border-top:1px solid #ddd;padding-top:.5rem;font-size:.85rem;color:#666}
+`
+
+var pageTmpl = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+<html lang="{{.Lang}}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{{.CSP}}">
+<meta name="referrer" content="no-referrer">
+<title>{{.Title}}</title>
+{{- range .Feeds}}
+<link rel="alternate" type="{{.Type}}" title="{{.Title}}" href="{{.Href}}">
+{{- end}}
+<style>{{.Style}}</style>
+</head>
+<body>
+<header><a href="{{.Home}}">{{.Site}}</a></header>
+<main>
+{{- if .Item}}{{template "item" .}}{{else}}{{template "feed" .}}{{end}}
+</main>
+<footer>Published by feedpub.</footer>
+</body>
+</html>
+{{define "feedlinks"}}{{range .}}<p class="feeds">{{if .Name}}<span dir="auto">{{.Name}}</span>: {{else}}Subscribe: {{end}}{{range .Links}}<a href="{{.Href}}" type="{{.Type}}">{{.Format}}</a>{{end}}</p>{{end}}{{end}}
+{{define "feed"}}
+<h1 dir="auto">{{.Heading}}</h1>
+<p>{{.Description}}</p>
+{{template "feedlinks" .Groups}}
+<ol class="items">
+{{- range .Entries}}
+<li><a class="title" dir="auto" href="{{.Href}}">{{.Title}}</a><br><span class="meta"><time datetime="{{.ISO}}">{{.Day}}</time>{{range .Tags}} · {{.}}{{end}}</span></li>
+{{- end}}
+</ol>
+{{- if .Pages}}
+<nav class="pages">{{range .Pages}}<a href="{{.Href}}">{{.Text}}</a>{{end}}</nav>
+{{- end}}
+{{- end}}
+{{define "item"}}
+<article>
+<h1 dir="auto">{{.Heading}}</h1>
+<p class="meta"><time datetime="{{.Item.ISO}}">{{.Item.Day}}</time>{{if .Item.Edited}} · updated <time datetime="{{.Item.EditedISO}}">{{.Item.Edited}}</time>{{end}}</p>
+{{- range .Item.Paragraphs}}
+<p dir="auto">{{.}}</p>
+{{- end}}
+{{- if .Item.Categories}}
+<h2>Categories</h2>
+<ul class="tags">{{range .Item.Categories}}<li><a href="{{.Href}}">{{.Text}}</a></li>{{end}}</ul>
+{{- end}}
+{{- if .Item.Listings}}
+<h2>Listings</h2>
+<ul class="tags">{{range .Item.Listings}}<li><a href="{{.Href}}">{{.Text}}</a></li>{{end}}</ul>
+{{- end}}
+</article>
+<h2>Subscribe</h2>
+{{template "feedlinks" .Groups}}
+{{- end}}
+`))
+
+type pageLink struct{ Href, Text string }
+
+type feedLink struct{ Href, Type, Title, Format string }
+
+// feedGroup is the formats of one feed, shown on one line.
+type feedGroup struct {
+	Name  string
+	Links []feedLink
+}
+
+type pageEntry struct {
+	Href, Title, Day, ISO string
+	Tags                  []string
+}
+
+type pageItem struct {
+	Day, ISO, Edited, EditedISO string
+	Paragraphs                  []string
+	Categories, Listings        []pageLink
+}
+
+type page struct {
+	Lang, CSP, Style, Title, Site, Home string
+	Heading, Description                string
+	Feeds                               []feedLink // autodiscovery
+	Groups                              []feedGroup
+	Entries                             []pageEntry
+	Pages                               []pageLink
+	Item                                *pageItem
+}
+
+func (s *Site) page(title string) page {
+	return page{Lang: s.Language, CSP: csp, Style: style, Title: title, Site: s.Title, Home: s.HomeURL()}
+}
+
+// feedLinks are the three formats of the document at dir.
+func (s *Site) feedLinks(dir, title string) []feedLink {
+	return []feedLink{
+		{s.FileURL(dir, RSSFile), RSSType, title + " (RSS)", "RSS"},
+		{s.FileURL(dir, AtomFile), AtomType, title + " (Atom)", "Atom"},
+		{s.FileURL(dir, JSONFile), JSONType, title + " (JSON Feed)", "JSON Feed"},
+	}
+}
+
+func (s *Site) day(t time.Time) (day, iso string) {
+	t = t.In(s.Location)
+	return t.Format("2 January 2006"), t.Format(time.RFC3339)
+}
+
+// HTML renders d as a page listing its entries, with links to its feed
+// formats and to its neighbouring archive pages.
+func HTML(s *Site, d *Doc) ([]byte, error) {
+	title := d.Title(s)
+	p := s.page(title)
+	p.Heading, p.Description = title, d.Description(s)
+	// Subscribing to an archive page makes no sense: offer the feed itself.
+	p.Feeds = s.feedLinks(d.Feed.Path, (&Doc{Feed: d.Feed, Name: d.Name}).Title(s))
+	p.Groups = []feedGroup{{Links: p.Feeds}}
+	for _, e := range d.Entries {
+		pe := pageEntry{Href: s.ItemURL(e.Item), Title: e.Title}
+		pe.Day, pe.ISO = s.day(e.Published)
+		for _, r := range e.Categories {
+			pe.Tags = append(pe.Tags, r.Name)
+		}
+		p.Entries = append(p.Entries, pe)
+	}
+	// Archive pages never change once written, so they link to the
+	// latest items rather than to a next page that may not exist yet.
+	if older := d.links().prev; older != "" {
+		p.Pages = append(p.Pages, pageLink{s.PageURL(older), "Older items"})
+	}
+	if d.Page > 0 {
+		p.Pages = append(p.Pages, pageLink{s.PageURL(d.Feed.Path), "Latest items"})
+	}
+	return execPage(p)
+}
+
+// ItemPage renders the permalink page of one item.
+func ItemPage(s *Site, e Entry) ([]byte, error) {
+	p := s.page(e.Title + " — " + s.Title)
+	p.Heading = e.Title
+	it := &pageItem{Paragraphs: strings.Split(e.Description, "\n\n")}
+	if e.Description == "" {
+		it.Paragraphs = nil
+	}
+	it.Day, it.ISO = s.day(e.Published)
+	if !e.Updated.Equal(e.Published) {
+		it.Edited, it.EditedISO = s.day(e.Updated)
+	}
+	for _, r := range e.Categories {
+		it.Categories = append(it.Categories, pageLink{s.PageURL(r.Path), r.Name})
+	}
+	for _, r := range e.Listings {
+		it.Listings = append(it.Listings, pageLink{s.PageURL(r.Path), r.Name})
+	}
+	p.Item = it
+	all := s.feedLinks(model.AllPath, s.Title)
+	p.Feeds = all
+	p.Groups = []feedGroup{{Name: "All items", Links: all}}
+	for _, r := range append(append([]Ref(nil), e.Categories...), e.Listings...) {
+		links := s.feedLinks(r.Path, r.Name+" — "+s.Title)
+		p.Feeds = append(p.Feeds, links...)
+		p.Groups = append(p.Groups, feedGroup{Name: r.Name, Links: links})
+	}
+	return execPage(p)
+}
+
+func execPage(p page) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := pageTmpl.Execute(&buf, p); err != nil {
+		return nil, fmt.Errorf("render: page %q: %w", p.Title, err)
+	}
+	return buf.Bytes(), nil
+}
