@@ -47,14 +47,14 @@ type Config struct {
 // Default returns the settings for a fresh checkout with no configuration.
 func Default() Config {
 	return Config{
-		ListingsDir:     "data/listings",
-		DBPath:          "data/feedpub.db",
-		OutDir:          "feeds",
-		BaseURL:         "http://localhost:8080/",
-		Title:           "feedpub",
-		Description:     "Every item from every listing.",
-		Language:        "en",
-		TimeZone:        "UTC",
+		ListingsDir: "data/listings",
+		DBPath:      "data/feedpub.db",
+		OutDir:      "feeds",
+		BaseURL:     "http://localhost:8080/",
+		Title:       "feedpub",
+		Description: "Every item from every listing.",
+		Language:    "en",
+		TimeZone:    "UTC",
 		Limit:       50,
 		LockTimeout: 30 * time.Second,
 	}

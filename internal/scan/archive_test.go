@@ -143,7 +143,7 @@ func TestArchiveWalkReachesEveryItemAndPagesNeverChange(t *testing.T) {
 	day := time.Date(2020, 6, 30, 0, 0, 0, 0, time.UTC)
 	e.write("a.txt", listingText("Listing A", "Alpha", 12, day))
 	e.scan()
-	frozen := e.outputs() // pages full after the first scan must never change
+	frozen := e.outputs()                                                         // pages full after the first scan must never change
 	e.write("b.txt", listingText("Listing B", "Bravo", 9, day.AddDate(-1, 0, 0))) // late, older items
 	e.scan()
 
