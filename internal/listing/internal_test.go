@@ -284,3 +284,80 @@ func TestLineAtCountsEveryLineEnding(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeMixed(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"caf\xe9", "café"},
+		{"\x93quoted\x94 \x96 it\x92s", "“quoted” – it’s"},
+		{"Sri Lanka’s caf\xe9", "Sri Lanka’s café"}, // UTF-8 and Windows-1252 on one line
+		{"\xe2\x80", "â€"},                  // a truncated UTF-8 sequence is two Windows-1252 bytes
+		{"na\xefve \xc9t\xe9", "naïve Été"}, // lead bytes followed by ASCII
+		{"\x80\x85\x9f\xff", "€…Ÿÿ"},        // the C1 range is printable in Windows-1252
+		{"undefined \x81\x8d\x8f\x90\x9d", "undefined \ufffd\ufffd\ufffd\ufffd\ufffd"}, // bytes Windows-1252 leaves undefined
+	}
+	for _, tt := range tests {
+		if got := decodeMixed([]byte(tt.in)); got != tt.want {
+			t.Errorf("decodeMixed(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestStripEscapes(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"plain", "plain"},
+		{"\x1b[31mred\x1b[0m", "red"},
+		{"\x1b[1;32mbold green\x1b[m", "bold green"},
+		{"a\x1b[2Kb", "ab"},
+		{"lone \x1b escape", "lone \x1b escape"},
+		{"ends in ESC\x1b", "ends in ESC\x1b"},
+		{"unfinished \x1b[12;", "unfinished \x1b[12;"},
+		{"\x1b]0;title\x07", "\x1b]0;title\x07"}, // not a CSI sequence; clean drops the controls
+	}
+	for _, tt := range tests {
+		in := []byte(tt.in)
+		if got := string(stripEscapes(in)); got != tt.want {
+			t.Errorf("stripEscapes(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+		if string(in) != tt.in {
+			t.Errorf("stripEscapes modified its input %q", tt.in)
+		}
+	}
+}
+
+func TestLooksUTF16(t *testing.T) {
+	t.Parallel()
+	le := func(s string) []byte {
+		var b []byte
+		for _, r := range s {
+			b = append(b, byte(r), byte(r>>8))
+		}
+		return b
+	}
+	be := func(s string) []byte {
+		var b []byte
+		for _, r := range s {
+			b = append(b, byte(r>>8), byte(r))
+		}
+		return b
+	}
+	tests := []struct {
+		name string
+		data []byte
+		want bool
+	}{
+		{"UTF-16LE", le("Title\r\n\r\n  1. News\r\n"), true},
+		{"UTF-16BE", be("Title\r\n\r\n  1. News\r\n"), true},
+		{"UTF-16LE, some non-ASCII", le("Caf\u00e9 \u2019 cooperatives and more text"), true},
+		{"zip header", []byte("PK\x03\x04\x14\x00\x00\x00\x08\x00"), false},
+		{"one NUL in text", []byte("Title\n\n  1. News\x00\n"), false},
+		{"all NUL", make([]byte, 64), false},
+		{"too short", []byte("A\x00"), false},
+	}
+	for _, tt := range tests {
+		if got := looksUTF16(tt.data); got != tt.want {
+			t.Errorf("%s: looksUTF16 = %v; want %v", tt.name, got, tt.want)
+		}
+	}
+}

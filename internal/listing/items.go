@@ -118,25 +118,21 @@ func (p *parser) classify(b *block) (shape, int) {
 	return shapeLabeled, first
 }
 
-// resolve turns blocks into items. An ambiguous block takes the shape the
-// rest of the file uses, labelled when the file gives no hint. An item whose
-// shape differs from the rest of the file is kept with a warning: in a
-// labelled file, an item with no line between its number and its date has
-// most likely lost its title, and its label is being read as the title.
+// resolve turns blocks into items. An ambiguous block takes the shape most
+// items of the file have, labelled when the file gives no hint. An item
+// whose shape differs from the file's is kept with a warning: in a labelled
+// file, an item with no line between its number and its date has most
+// likely lost its title, and its label is being read as the title.
 func (p *parser) resolve(blocks []*block) []Item {
 	shapes := make([]shape, len(blocks))
 	dates := make([]int, len(blocks))
-	labeled, unlabeled := 0, 0
+	var count [shapeWrapped + 1]int
 	for i, b := range blocks {
 		shapes[i], dates[i] = p.classify(b)
-		switch shapes[i] {
-		case shapeLabeled:
-			labeled++
-		case shapeUnlabeled:
-			unlabeled++
-		}
+		count[shapes[i]]++
 	}
-	fileUnlabeled := unlabeled > 0 && labeled == 0
+	unlabeled := count[shapeUnlabeled]
+	fileUnlabeled := unlabeled > count[shapeLabeled] && unlabeled >= count[shapeWrapped]
 	items := make([]Item, 0, len(blocks))
 	for i, b := range blocks {
 		s, d := shapes[i], dates[i]
@@ -156,11 +152,11 @@ func (p *parser) resolve(blocks []*block) []Item {
 				s = shapeLabeled
 			}
 		case shapeUnlabeled:
-			if labeled > 0 && labeled >= unlabeled {
+			if !fileUnlabeled {
 				p.warnf(b.header.num, "item %d: no line between the number and the date, so %q is read as the title, not a label; the other items have labels", b.number, b.head)
 			}
 		case shapeLabeled:
-			if unlabeled > labeled {
+			if fileUnlabeled {
 				p.warnf(b.header.num, "item %d: %q is read as a label, with the title %q; the other items have no labels", b.number, b.head, b.units[0].text)
 			}
 		}

@@ -197,15 +197,35 @@ func (p *parser) splitLines(data []byte) ([]line, bool) {
 			s = string(raw)
 		} else {
 			recoded = append(recoded, num)
-			s, _ = charmap.Windows1252.NewDecoder().String(string(raw))
+			s = decodeMixed(raw)
 		}
 		indent, text := clean(s)
 		lines = append(lines, line{num: num, indent: indent, text: text})
 	}
 	if len(recoded) > 0 {
-		p.warnf(recoded[0], "%d line(s) are not valid UTF-8 and were read as Windows-1252 (lines %s)", len(recoded), lineList(recoded))
+		p.warnf(recoded[0], "%d line(s) are not valid UTF-8; their non-UTF-8 bytes were read as Windows-1252 (lines %s)", len(recoded), lineList(recoded))
 	}
 	return lines, true
+}
+
+// decodeMixed decodes a line that is not valid UTF-8: every byte that is
+// not part of a valid UTF-8 sequence is read as Windows-1252, and the valid
+// sequences are kept, so a line holding both a UTF-8 "’" and a
+// Windows-1252 "é" (text pasted from two sources) comes out right. No
+// Windows-1252 text of any likelihood contains a valid multi-byte UTF-8
+// sequence ("Ã©" would be one).
+func decodeMixed(raw []byte) string {
+	var b strings.Builder
+	b.Grow(len(raw) + len(raw)/2)
+	for len(raw) > 0 {
+		r, size := utf8.DecodeRune(raw)
+		if r == utf8.RuneError && size == 1 {
+			r = charmap.Windows1252.DecodeByte(raw[0])
+		}
+		b.WriteRune(r)
+		raw = raw[size:]
+	}
+	return b.String()
 }
 
 // stripEscapes removes terminal escape sequences (ESC [ parameters final,
