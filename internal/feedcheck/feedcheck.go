@@ -345,4 +345,9 @@ func checkHTML(data []byte, add adder) {
 	if bytes.Contains(bytes.ToLower(data), []byte("<script")) {
 		add("HTML page contains a script element")
 	}
+	// html/template writes this where it refused an unsafe value: a bug
+	// in a template, never something to publish.
+	if bytes.Contains(data, []byte("ZgotmplZ")) {
+		add("HTML page contains html/template's ZgotmplZ marker")
+	}
 }

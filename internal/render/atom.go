@@ -1,6 +1,7 @@
 package render
 
 import (
+	"regexp"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -12,8 +13,10 @@ import (
 // and RFC 5005's; gorilla has one), a generator, the fh:archive marker of
 // archive pages, and our entries.
 type atomFeed struct {
+	Title atomText `xml:"title"` // before the embedded struct: written first
 	*feeds.AtomFeed
 	HistoryNS string           `xml:"xmlns:fh,attr,omitempty"`
+	Subtitle  atomText         `xml:"subtitle"`
 	Links     []feeds.AtomLink `xml:"link"`
 	Generator string           `xml:"generator,omitempty"`
 	Archive   *struct{}        `xml:"fh:archive"`
@@ -26,9 +29,31 @@ func (f *atomFeed) FeedXml() any { return f }
 // term, scheme and label (gorilla has one bare string), and a link that is
 // left out when empty (gorilla always writes one).
 type atomEntry struct {
+	Title atomText `xml:"title"` // before the embedded struct: written first
 	*feeds.AtomEntry
+	Content    atomText         `xml:"content"`
 	Links      []feeds.AtomLink `xml:"link"`
 	Categories []atomCategory   `xml:"category"`
+}
+
+// atomText is an Atom text construct (RFC 4287 3.1). Text stays
+// type="text" unless it holds something a reader could take for markup: an
+// end tag ("</b>") or an entity ("&amp;", "&#38;"). That text goes as
+// type="html", escaped once for HTML, which readers show as exactly the
+// text. Ordinary text ("AT&T", "a <b") stays plain, so readers that
+// ignore the type attribute show it right too.
+type atomText struct {
+	Type string `xml:"type,attr,omitempty"`
+	Body string `xml:",chardata"`
+}
+
+var looksLikeMarkup = regexp.MustCompile(`</[A-Za-z]|&(#[0-9xX]|[A-Za-z][A-Za-z0-9]*;)`)
+
+func newAtomText(s string) atomText {
+	if !looksLikeMarkup.MatchString(s) {
+		return atomText{Body: s}
+	}
+	return atomText{Type: "html", Body: htmlParagraphs(s)}
 }
 
 type atomCategory struct {
@@ -45,6 +70,8 @@ func Atom(s *Site, d *Doc) ([]byte, error) {
 	af.Author = &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: s.authorName(), Email: s.AuthorEmail}}
 	doc := &atomFeed{
 		AtomFeed: af,
+		Title:    newAtomText(af.Title),
+		Subtitle: newAtomText(af.Subtitle),
 		Links: append(docLinks(s, d, AtomFile, AtomType, func(href, rel, typ string) feeds.AtomLink {
 			return feeds.AtomLink{Href: href, Rel: rel, Type: typ}
 		}), feeds.AtomLink{Href: s.PageURL(d.Dir()), Rel: "alternate", Type: "text/html"}),
@@ -60,15 +87,18 @@ func Atom(s *Site, d *Doc) ([]byte, error) {
 }
 
 func atomEntryOf(s *Site, e Entry) *atomEntry {
-	ae := &atomEntry{AtomEntry: &feeds.AtomEntry{
-		Title:     e.Title,
-		Id:        e.ID,
-		Published: e.Published.In(s.Location).Format(time.RFC3339),
-		Updated:   e.Updated.In(s.Location).Format(time.RFC3339),
-		// An entry needs content or an alternate link (RFC 4287 4.1.1.1);
-		// items without a description carry their title as text.
-		Content: &feeds.AtomContent{Type: "text", Content: contentText(e)},
-	}, Links: []feeds.AtomLink{{Href: s.ItemURL(e.Item), Rel: "alternate", Type: "text/html"}}}
+	ae := &atomEntry{
+		AtomEntry: &feeds.AtomEntry{
+			Id:        e.ID,
+			Published: e.Published.In(s.Location).Format(time.RFC3339),
+			Updated:   e.Updated.In(s.Location).Format(time.RFC3339),
+		},
+		Title: newAtomText(e.Title),
+		// Readers show content; items without a description carry their
+		// title, so no entry is blank.
+		Content: newAtomText(contentText(e)),
+		Links:   []feeds.AtomLink{{Href: s.ItemURL(e.Item), Rel: "alternate", Type: "text/html"}},
+	}
 	for _, r := range e.Categories {
 		ae.Categories = append(ae.Categories, atomCategory{Term: r.Slug(), Scheme: s.URL(string(model.KindCategory) + "/"), Label: r.Name})
 	}

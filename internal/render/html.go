@@ -15,7 +15,8 @@ import (
 // markup past the escaping still could not run.
 const csp = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'"
 
-const style = `
+// style is trusted, constant CSS: typed so html/template keeps it.
+const style template.CSS = `
 *{box-sizing:border-box}
 body{font:17px/1.55 system-ui,-apple-system,"Segoe UI",sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#1d1d1f;background:#fff;overflow-wrap:anywhere}
 header{font-size:.95rem;border-bottom:1px solid #ddd;padding-bottom:.5rem}
@@ -23,7 +24,6 @@ h1{font-size:1.5rem;line-height:1.25;margin:1rem 0 .5rem}
 h2{font-size:1.15rem;margin:1.75rem 0 .5rem}
 a{color:#0645ad}
 .meta{color:#555;font-size:.9rem}
-.feeds a{display:inline-block;margin-right:.75rem}
 ol.items{list-style:none;padding:0;margin:0}
 ol.items li{padding:.65rem 0;border-bottom:1px solid #eee}
 ol.items a.title{font-weight:600;text-decoration:none}
@@ -54,7 +54,7 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <footer>Published by feedpub.</footer>
 </body>
 </html>
-{{define "feedlinks"}}{{range .}}<p class="feeds">{{if .Name}}<span dir="auto">{{.Name}}</span>: {{else}}Subscribe: {{end}}{{range .Links}}<a href="{{.Href}}" type="{{.Type}}">{{.Format}}</a>{{end}}</p>{{end}}{{end}}
+{{define "feedlinks"}}{{range .}}<p class="feeds">{{if .Name}}<span dir="auto">{{.Name}}</span>: {{else}}Subscribe: {{end}}{{range $i, $l := .Links}}{{if $i}} · {{end}}<a href="{{$l.Href}}" type="{{$l.Type}}">{{$l.Format}}</a>{{end}}</p>{{end}}{{end}}
 {{define "feed"}}
 <h1 dir="auto">{{.Heading}}</h1>
 <p>{{.Description}}</p>
@@ -111,13 +111,14 @@ type pageItem struct {
 }
 
 type page struct {
-	Lang, CSP, Style, Title, Site, Home string
-	Heading, Description                string
-	Feeds                               []feedLink // autodiscovery
-	Groups                              []feedGroup
-	Entries                             []pageEntry
-	Pages                               []pageLink
-	Item                                *pageItem
+	Style                        template.CSS
+	Lang, CSP, Title, Site, Home string
+	Heading, Description         string
+	Feeds                        []feedLink // autodiscovery
+	Groups                       []feedGroup
+	Entries                      []pageEntry
+	Pages                        []pageLink
+	Item                         *pageItem
 }
 
 func (s *Site) page(title string) page {

@@ -28,14 +28,37 @@ func (d *rssDoc) FeedXml() any { return d }
 
 // rssChannel extends gorilla's channel with atom:link rel="self" (RSS
 // Advisory Board best practice) and the RFC 5005 archive links, placed
-// before the items, the fh:archive marker of archive pages, and items that
-// can carry several categories.
+// before the items, the fh:archive marker of archive pages, plain text
+// written as the profile asks, and items that can carry several categories.
 type rssChannel struct {
+	// Declared before the embedded struct, so they are written first.
+	Title       plainText `xml:"title"`
+	Description plainText `xml:"description"`
 	*feeds.RssFeed
-	AtomLinks []atomLinkNS `xml:"atom:link"`
-	Archive   *struct{}    `xml:"fh:archive"`
-	Items     []*rssItem   `xml:"item"`
+	ManagingEditor *plainText   `xml:"managingEditor"`
+	AtomLinks      []atomLinkNS `xml:"atom:link"`
+	Archive        *struct{}    `xml:"fh:archive"`
+	Items          []*rssItem   `xml:"item"`
 }
+
+// plainText is RSS character data written as the RSS Best Practices
+// Profile asks: "&", "<" and ">" as hexadecimal character references,
+// which readers agree on, unlike &amp; and &lt; in elements whose HTML-ness
+// RSS leaves open. Readers decode it to the same text.
+type plainText struct {
+	Body string `xml:",innerxml"`
+}
+
+var profileText = strings.NewReplacer(
+	// A word joiner after "<" keeps text such as "</b>" from reading as
+	// an HTML end tag in readers (and validators) that look for markup in
+	// titles; it shows as nothing. It comes first: the replacer tries
+	// patterns in argument order.
+	"</", "&#x3C;&#x2060;/",
+	"&", "&#x26;", "<", "&#x3C;", ">", "&#x3E;",
+)
+
+func rssText(s string) plainText { return plainText{Body: profileText.Replace(s)} }
 
 type atomLinkNS struct {
 	Href string `xml:"href,attr"`
@@ -47,10 +70,11 @@ type atomLinkNS struct {
 // empty (gorilla always writes them), and there is one category element
 // per category and listing (gorilla allows one).
 type rssItem struct {
+	Title plainText `xml:"title"`
 	*feeds.RssItem
-	Link        string   `xml:"link,omitempty"`
-	Description string   `xml:"description,omitempty"`
-	Categories  []string `xml:"category"`
+	Link        string      `xml:"link,omitempty"`
+	Description string      `xml:"description,omitempty"`
+	Categories  []plainText `xml:"category"`
 }
 
 // RSS renders d as RSS 2.0.
@@ -67,15 +91,6 @@ func RSS(s *Site, d *Doc) ([]byte, error) {
 		})
 	}
 	ch := (&feeds.Rss{Feed: f}).RssFeed()
-	// gorilla writes " (Name)" when there is no email: RSS wants
-	// "email (Name)" or nothing.
-	ch.ManagingEditor = ""
-	if s.AuthorEmail != "" {
-		ch.ManagingEditor = s.AuthorEmail
-		if s.AuthorName != "" {
-			ch.ManagingEditor += " (" + s.AuthorName + ")"
-		}
-	}
 	ch.Language = s.Language
 	ch.Generator = Generator
 	ch.PubDate = ""
@@ -83,17 +98,26 @@ func RSS(s *Site, d *Doc) ([]byte, error) {
 		ch.PubDate = f.Updated.Format(time.RFC1123Z)
 	}
 	channel := &rssChannel{
-		RssFeed:   ch,
-		AtomLinks: docLinks(s, d, RSSFile, RSSType, func(href, rel, typ string) atomLinkNS { return atomLinkNS{href, rel, typ} }),
+		RssFeed:     ch,
+		Title:       rssText(ch.Title),
+		Description: rssText(ch.Description),
+		AtomLinks:   docLinks(s, d, RSSFile, RSSType, func(href, rel, typ string) atomLinkNS { return atomLinkNS{href, rel, typ} }),
+	}
+	// gorilla writes " (Name)" when there is no email: RSS wants
+	// "email (Name)" or nothing.
+	if s.AuthorEmail != "" {
+		editor := s.AuthorEmail
+		if s.AuthorName != "" {
+			editor += " (" + s.AuthorName + ")"
+		}
+		t := rssText(editor)
+		channel.ManagingEditor = &t
 	}
 	for i, gi := range ch.Items {
 		e := d.Entries[i]
-		it := &rssItem{RssItem: gi, Link: gi.Link, Description: rssDescription(e)}
-		for _, r := range e.Categories {
-			it.Categories = append(it.Categories, r.Name)
-		}
-		for _, r := range e.Listings {
-			it.Categories = append(it.Categories, r.Name)
+		it := &rssItem{RssItem: gi, Title: rssText(gi.Title), Link: gi.Link, Description: rssDescription(e)}
+		for _, r := range append(append([]Ref(nil), e.Categories...), e.Listings...) {
+			it.Categories = append(it.Categories, rssText(r.Name))
 		}
 		channel.Items = append(channel.Items, it)
 	}
@@ -129,7 +153,13 @@ func rssDescription(e Entry) string {
 	if e.Description == "" {
 		return ""
 	}
-	paras := strings.Split(e.Description, "\n\n")
+	return htmlParagraphs(e.Description)
+}
+
+// htmlParagraphs turns plain text into HTML: escaped, and paragraphs
+// (separated by a blank line) in <p> elements when there are several.
+func htmlParagraphs(text string) string {
+	paras := strings.Split(text, "\n\n")
 	if len(paras) == 1 {
 		return htmlText.Replace(paras[0])
 	}
