@@ -20,42 +20,32 @@ type unit struct {
 	blankBefore bool // a blank line separates it from the previous line of the block
 }
 
-// splitBlocks groups the lines after the title into items. A numbered line
-// starts an item only when it is indented less than the text of the item
-// before it, so a description line such as "2. Some point" stays text.
-func (p *parser) splitBlocks(lines []line) []*block {
-	var blocks []*block
-	var cur *block
-	headerIndent := -1
-	blank, warned := false, false
-	for _, ln := range lines {
-		if ln.text == "" {
-			blank = true
-			continue
+// addItemLine groups the lines after the title into items. A numbered
+// line starts an item only when it is indented less than the text of the
+// item before it, so a description line such as "2. Some point" stays text.
+func (p *parser) addItemLine(ln line) {
+	blank := p.blank
+	p.blank = false
+	if n, rest, ok := headerMatch(ln.text); ok && isHeader(p.cur, p.headerIndent, ln.indent) {
+		p.cur = &block{header: ln, number: n, head: rest, contentIndent: -1}
+		p.blocks = append(p.blocks, p.cur)
+		if p.headerIndent < 0 {
+			p.headerIndent = ln.indent
 		}
-		if n, rest, ok := headerMatch(ln.text); ok && isHeader(cur, headerIndent, ln.indent) {
-			cur = &block{header: ln, number: n, head: rest, contentIndent: -1}
-			blocks = append(blocks, cur)
-			if headerIndent < 0 {
-				headerIndent = ln.indent
-			}
-			blank = false
-			continue
-		}
-		if cur == nil {
-			if !warned {
-				p.warnf(ln.num, "text between the listing title and the first numbered item is ignored")
-				warned = true
-			}
-			continue
-		}
-		cur.units = append(cur.units, unit{line: ln, blankBefore: blank})
-		if cur.contentIndent < 0 || ln.indent < cur.contentIndent {
-			cur.contentIndent = ln.indent
-		}
-		blank = false
+		return
 	}
-	return blocks
+	cur := p.cur
+	if cur == nil {
+		if !p.warned {
+			p.warnf(ln.num, "text between the listing title and the first numbered item is ignored")
+			p.warned = true
+		}
+		return
+	}
+	cur.units = append(cur.units, unit{line: ln, blankBefore: blank})
+	if cur.contentIndent < 0 || ln.indent < cur.contentIndent {
+		cur.contentIndent = ln.indent
+	}
 }
 
 func isHeader(cur *block, headerIndent, indent int) bool {

@@ -284,3 +284,76 @@ func TestParseOnlyReportsItsFile(t *testing.T) {
 		t.Errorf("errors %v", errs)
 	}
 }
+
+func TestParseListsAtMostMaxProblems(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("Many undated items\n\n")
+	const undated = listing.MaxProblems + 50
+	for i := 1; i <= undated; i++ {
+		fmt.Fprintf(&b, "  %d. News\n\n    Undated item %d\n\n", i, i)
+	}
+	b.WriteString("  0. News\n\n    The one dated item\n\n    01 November 2017\n")
+	l, errs := listing.ParseBytes("many.txt", []byte(b.String()))
+	if l == nil || len(l.Items) != 1 || l.Items[0].Title != "The one dated item" {
+		t.Fatalf("listing %+v", l)
+	}
+	if len(errs) != listing.MaxProblems+1 {
+		t.Fatalf("%d problems; want %d listed and one that counts the rest", len(errs), listing.MaxProblems)
+	}
+	for i, e := range errs[:listing.MaxProblems] {
+		if want := fmt.Sprintf("many.txt:%d: item %d ", 3+4*i, i+1); !strings.HasPrefix(e.Error(), want) {
+			t.Fatalf("problem %d = %q; want it to start %q", i, e, want)
+		}
+	}
+	last := errs[len(errs)-1]
+	if want := fmt.Sprintf("many.txt:%d: 50 more problem(s) not listed, from this line on", 3+4*listing.MaxProblems); last.Error() != want || last.Warning {
+		t.Errorf("last problem = %q (warning %v); want the error %q", last, last.Warning, want)
+	}
+}
+
+func TestParseCountsUnlistedWarningsAsWarnings(t *testing.T) {
+	t.Parallel()
+	// One lost title per item in a labelled file: warnings only, so the
+	// count of those not listed is a warning too.
+	var b strings.Builder
+	b.WriteString("Labelled\n\n  1. News\n\n    A title\n\n    01 November 2017\n\n  2. News\n\n    Another\n\n    01 November 2017\n\n")
+	for i := 0; i < listing.MaxProblems+1; i++ {
+		// Each of these is unlabeled, so labelled ones must stay the majority.
+		fmt.Fprintf(&b, "  %d. Lost title\n\n    02 November 2017\n\n  %d. News\n\n    Title %d\n\n    03 November 2017\n\n", 3+2*i, 4+2*i, i)
+	}
+	l, errs := listing.ParseBytes("w.txt", []byte(b.String()))
+	if l == nil || listing.HasErrors(errs) || len(errs) != listing.MaxProblems+1 {
+		t.Fatalf("listing %v, %d problems, HasErrors %v", l != nil, len(errs), listing.HasErrors(errs))
+	}
+	if last := errs[len(errs)-1]; !last.Warning || !strings.Contains(last.Msg, "1 more problem(s) not listed") {
+		t.Errorf("last problem %q, warning %v", last, last.Warning)
+	}
+}
+
+func TestParseProblemsAreInLineOrder(t *testing.T) {
+	t.Parallel()
+	// classify reports the missing date of item 3 before build reports the
+	// impossible date of item 1; the caller sees them in line order.
+	data := "Order\n\n  1. News\n\n    Impossible\n\n    30 February 2017\n\n  2. News\n\n    Fine\n\n    01 March 2017\n\n  3. News\n\n    Undated\n"
+	_, errs := listing.ParseBytes("o.txt", []byte(data))
+	if len(errs) != 2 || errs[0].Line != 7 || errs[1].Line != 15 {
+		t.Errorf("problems %v; want line 7 then line 15", errs)
+	}
+}
+
+func TestParseRejectsTooManyLines(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds a 16 MiB file")
+	}
+	// Text before the first item is counted but not kept, so this stays cheap.
+	data := append([]byte("Title\n"), bytes.Repeat([]byte("x\n"), listing.MaxLines+1)...)
+	l, errs := listing.ParseBytes("lines.txt", data)
+	if l != nil || !listing.HasErrors(errs) {
+		t.Fatalf("listing %v, problems %v; want the file rejected", l != nil, errs)
+	}
+	if last := errs[len(errs)-1]; last.Line != listing.MaxLines+2 || !strings.Contains(last.Msg, "lines of text") {
+		t.Errorf("problems %v", errs)
+	}
+}

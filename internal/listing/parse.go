@@ -2,8 +2,10 @@ package listing
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -17,6 +19,8 @@ const (
 	MaxFileSize    = 256 << 20 // bytes
 	MaxLineLength  = 4 << 20   // bytes; a 100 KB description is fine
 	MaxTitleLength = 1000      // runes, for titles, labels and the listing title
+	MaxLines       = 8 << 20   // lines of text (not blank) after the title: a few million items
+	MaxProblems    = 100       // problems listed per file; one more counts the rest
 )
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
@@ -42,14 +46,56 @@ func ParseBytes(name string, data []byte) (*Listing, []*Error) {
 type parser struct {
 	file string
 	errs []*Error
+
+	// Problems past MaxProblems are counted, not listed.
+	more       int
+	moreLine   int  // line of the first of them
+	moreErrors bool // some of them are errors, not warnings
+
+	// State of the line stream (see addLine). Lines are never all held
+	// at once: blank lines and ignored text cost nothing.
+	title        line
+	hasTitle     bool
+	textLines    int // non-blank lines after the title
+	blocks       []*block
+	cur          *block
+	headerIndent int  // indent of the first numbered line; -1 before it
+	blank        bool // a blank line came after the last line of text
+	warned       bool // text before the first item was reported
 }
 
 func (p *parser) errorf(line int, format string, args ...any) {
-	p.errs = append(p.errs, &Error{File: p.file, Line: line, Msg: fmt.Sprintf(format, args...)})
+	p.report(false, line, format, args...)
 }
 
 func (p *parser) warnf(line int, format string, args ...any) {
-	p.errs = append(p.errs, &Error{File: p.file, Line: line, Msg: fmt.Sprintf(format, args...), Warning: true})
+	p.report(true, line, format, args...)
+}
+
+func (p *parser) report(warning bool, line int, format string, args ...any) {
+	if len(p.errs) >= MaxProblems {
+		if p.more == 0 {
+			p.moreLine = line
+		}
+		p.more++
+		p.moreErrors = p.moreErrors || !warning
+		return
+	}
+	p.errs = append(p.errs, &Error{File: p.file, Line: line, Msg: fmt.Sprintf(format, args...), Warning: warning})
+}
+
+// problems returns the problems in line order, then the count of those
+// not listed, which is an error if any of them is.
+func (p *parser) problems() []*Error {
+	slices.SortStableFunc(p.errs, func(a, b *Error) int { return cmp.Compare(a.Line, b.Line) })
+	if p.more > 0 {
+		p.errs = append(p.errs, &Error{
+			File: p.file, Line: p.moreLine, Warning: !p.moreErrors,
+			Msg: fmt.Sprintf("%d more problem(s) not listed, from this line on", p.more),
+		})
+		p.more = 0
+	}
+	return p.errs
 }
 
 // line is one physical line after decoding and cleaning.
@@ -62,60 +108,71 @@ type line struct {
 func (p *parser) parse(data []byte) (*Listing, []*Error) {
 	if len(data) > MaxFileSize {
 		p.errorf(1, "file is larger than %d MiB; not a listing file", MaxFileSize>>20)
-		return nil, p.errs
+		return nil, p.problems()
 	}
 	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
 		p.errorf(1, "file is UTF-16 encoded; save it as UTF-8")
-		return nil, p.errs
+		return nil, p.problems()
 	}
 	data = bytes.TrimPrefix(data, utf8BOM)
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		if looksUTF16(data) {
 			p.errorf(1, "file looks UTF-16 encoded (no byte-order mark); save it as UTF-8")
-			return nil, p.errs
+			return nil, p.problems()
 		}
 		p.errorf(lineAt(data, i), "binary content (NUL byte); not a listing file")
-		return nil, p.errs
+		return nil, p.problems()
 	}
 	if i := binaryAt(data); i >= 0 {
 		p.errorf(lineAt(data, i), "binary content (control bytes); not a listing file")
-		return nil, p.errs
+		return nil, p.problems()
 	}
-	lines, ok := p.splitLines(data)
-	if !ok {
-		return nil, p.errs
+	p.headerIndent = -1
+	if !p.splitLines(data) {
+		return nil, p.problems()
 	}
-
-	ti := 0
-	for ti < len(lines) && lines[ti].text == "" {
-		ti++
-	}
-	if ti == len(lines) {
+	if !p.hasTitle {
 		if len(data) == 0 {
 			p.errorf(1, "file is empty")
 		} else {
 			p.errorf(1, "file is empty (blank lines only)")
 		}
-		return nil, p.errs
+		return nil, p.problems()
 	}
-	title := lines[ti]
-	if _, _, isHeader := headerMatch(title.text); isHeader {
-		p.errorf(title.num, "expected the listing title, found a numbered item")
-		return nil, p.errs
+	if len(p.blocks) == 0 {
+		p.errorf(p.title.num, "listing %q has no items", p.title.text)
+		return nil, p.problems()
 	}
-	if utf8.RuneCountInString(title.text) > MaxTitleLength {
-		p.errorf(title.num, "listing title is longer than %d characters", MaxTitleLength)
-		return nil, p.errs
-	}
-	l := &Listing{File: p.file, Title: title.text, TitleLine: title.num}
+	l := &Listing{File: p.file, Title: p.title.text, TitleLine: p.title.num}
+	l.Items = p.resolve(p.blocks)
+	return l, p.problems()
+}
 
-	blocks := p.splitBlocks(lines[ti+1:])
-	if len(blocks) == 0 {
-		p.errorf(title.num, "listing %q has no items", title.text)
-		return nil, p.errs
+// addLine takes the lines of the file one by one: the title, then the
+// items. It returns false when the file is rejected.
+func (p *parser) addLine(ln line) bool {
+	if ln.text == "" {
+		p.blank = true
+		return true
 	}
-	l.Items = p.resolve(blocks)
-	return l, p.errs
+	if !p.hasTitle {
+		if _, _, isHeader := headerMatch(ln.text); isHeader {
+			p.errorf(ln.num, "expected the listing title, found a numbered item")
+			return false
+		}
+		if utf8.RuneCountInString(ln.text) > MaxTitleLength {
+			p.errorf(ln.num, "listing title is longer than %d characters", MaxTitleLength)
+			return false
+		}
+		p.title, p.hasTitle = ln, true
+		return true
+	}
+	if p.textLines++; p.textLines > MaxLines {
+		p.errorf(ln.num, "more than %d lines of text; not a listing file", MaxLines)
+		return false
+	}
+	p.addItemLine(ln)
+	return true
 }
 
 // lineAt returns the 1-based line holding byte offset i, counting line
@@ -168,11 +225,12 @@ func binaryAt(data []byte) int {
 	return -1
 }
 
-// splitLines splits on LF, CRLF or a lone CR, decodes each line (UTF-8, or
-// Windows-1252 when it is not valid UTF-8) and cleans it.
-func (p *parser) splitLines(data []byte) ([]line, bool) {
-	lines := make([]line, 0, bytes.Count(data, []byte{'\n'})+1)
-	var recoded []int
+// splitLines splits on LF, CRLF or a lone CR, decodes each line (UTF-8,
+// with bytes that are not UTF-8 read as Windows-1252), cleans it and hands
+// it to addLine. It returns false when the file is rejected.
+func (p *parser) splitLines(data []byte) bool {
+	var recoded []int // the first few lines that were not UTF-8
+	nrecoded := 0
 	for num := 1; len(data) > 0; num++ {
 		end := bytes.IndexAny(data, "\r\n")
 		var raw []byte
@@ -187,7 +245,11 @@ func (p *parser) splitLines(data []byte) ([]line, bool) {
 		}
 		if len(raw) > MaxLineLength {
 			p.errorf(num, "line is longer than %d MiB", MaxLineLength>>20)
-			return nil, false
+			return false
+		}
+		if isBlank(raw) {
+			p.addLine(line{num: num})
+			continue
 		}
 		if bytes.IndexByte(raw, 0x1B) >= 0 {
 			raw = stripEscapes(raw)
@@ -196,16 +258,48 @@ func (p *parser) splitLines(data []byte) ([]line, bool) {
 		if utf8.Valid(raw) {
 			s = string(raw)
 		} else {
-			recoded = append(recoded, num)
+			if nrecoded++; len(recoded) < maxLineList {
+				recoded = append(recoded, num)
+			}
 			s = decodeMixed(raw)
 		}
 		indent, text := clean(s)
-		lines = append(lines, line{num: num, indent: indent, text: text})
+		if !p.addLine(line{num: num, indent: indent, text: text}) {
+			return false
+		}
 	}
-	if len(recoded) > 0 {
-		p.warnf(recoded[0], "%d line(s) are not valid UTF-8; their non-UTF-8 bytes were read as Windows-1252 (lines %s)", len(recoded), lineList(recoded))
+	if nrecoded > 0 {
+		p.warnf(recoded[0], "%d line(s) are not valid UTF-8; their non-UTF-8 bytes were read as Windows-1252 (lines %s)", nrecoded, lineList(recoded, nrecoded))
 	}
-	return lines, true
+	return true
+}
+
+// isBlank reports whether raw is only ASCII spaces and tabs, the common
+// blank line, which needs no decoding.
+func isBlank(raw []byte) bool {
+	for _, c := range raw {
+		if c != ' ' && c != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
+const maxLineList = 5
+
+// lineList lists the line numbers nums, the first of n.
+func lineList(nums []int, n int) string {
+	var b strings.Builder
+	for i, num := range nums {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprint(&b, num)
+	}
+	if n > len(nums) {
+		b.WriteString(", …")
+	}
+	return b.String()
 }
 
 // decodeMixed decodes a line that is not valid UTF-8: every byte that is
@@ -251,21 +345,6 @@ func stripEscapes(raw []byte) []byte {
 		out = append(out, raw[i])
 	}
 	return out
-}
-
-func lineList(nums []int) string {
-	var b strings.Builder
-	for i, n := range nums {
-		if i == 5 {
-			b.WriteString(", …")
-			break
-		}
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprint(&b, n)
-	}
-	return b.String()
 }
 
 // clean measures the indentation of s and returns its text trimmed, with
