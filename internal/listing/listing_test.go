@@ -307,7 +307,7 @@ func TestParseListsAtMostMaxProblems(t *testing.T) {
 		}
 	}
 	last := errs[len(errs)-1]
-	if want := fmt.Sprintf("many.txt:%d: 50 more problem(s) not listed, from this line on", 3+4*listing.MaxProblems); last.Error() != want || last.Warning {
+	if want := fmt.Sprintf("many.txt:%d: 50 more problem(s) not listed, the first on this line", 3+4*listing.MaxProblems); last.Error() != want || last.Warning {
 		t.Errorf("last problem = %q (warning %v); want the error %q", last, last.Warning, want)
 	}
 }

@@ -91,7 +91,7 @@ func (p *parser) problems() []*Error {
 	if p.more > 0 {
 		p.errs = append(p.errs, &Error{
 			File: p.file, Line: p.moreLine, Warning: !p.moreErrors,
-			Msg: fmt.Sprintf("%d more problem(s) not listed, from this line on", p.more),
+			Msg: fmt.Sprintf("%d more problem(s) not listed, the first on this line", p.more),
 		})
 		p.more = 0
 	}
