@@ -64,13 +64,39 @@ func Check(f Format, data []byte) error {
 
 type adder func(format string, args ...any)
 
-// wellFormed reads every token in strict mode: unlike xml.Unmarshal it
-// also catches damage after the root element.
-func wellFormed(data []byte, add adder) bool {
+// element is an XML element as walk reports it: its name as written
+// (prefix:local), its attributes and its text.
+type element struct {
+	name  string
+	attrs []xml.Attr
+	text  string
+}
+
+func (e *element) attr(name string) string {
+	for _, a := range e.attrs {
+		n := a.Name.Local
+		if a.Name.Space != "" {
+			n = a.Name.Space + ":" + n
+		}
+		if n == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// walk reads data in one pass, checking that it is well-formed XML with
+// one root element, and calls start and end for every element with the
+// names of its ancestors. It uses RawToken, which skips namespace
+// translation and allocation-heavy reflection: documents are checked
+// before every write, archive pages by the thousand.
+func walk(data []byte, add adder, start, end func(path []string, e *element)) bool {
 	dec := xml.NewDecoder(bytes.NewReader(data))
-	depth, roots := 0, 0
+	var path []string
+	var open []*element
+	roots := 0
 	for {
-		tok, err := dec.Token()
+		tok, err := dec.RawToken()
 		if err == io.EOF {
 			break
 		}
@@ -78,21 +104,51 @@ func wellFormed(data []byte, add adder) bool {
 			add("not well-formed XML: %v", err)
 			return false
 		}
-		switch tok.(type) {
+		switch t := tok.(type) {
 		case xml.StartElement:
-			if depth == 0 {
+			name := t.Name.Local
+			if t.Name.Space != "" {
+				name = t.Name.Space + ":" + name
+			}
+			if len(open) == 0 {
 				roots++
 			}
-			depth++
+			e := &element{name: name, attrs: t.Attr}
+			start(path, e)
+			path = append(path, name)
+			open = append(open, e)
 		case xml.EndElement:
-			depth--
+			name := t.Name.Local
+			if t.Name.Space != "" {
+				name = t.Name.Space + ":" + name
+			}
+			if len(open) == 0 || open[len(open)-1].name != name {
+				add("not well-formed XML: unexpected end element </%s>", name)
+				return false
+			}
+			e := open[len(open)-1]
+			path, open = path[:len(path)-1], open[:len(open)-1]
+			end(path, e)
+		case xml.CharData:
+			if len(open) > 0 {
+				open[len(open)-1].text += string(t)
+			} else if len(bytes.TrimSpace(t)) > 0 {
+				add("not well-formed XML: text outside the root element")
+				return false
+			}
 		}
 	}
-	if roots != 1 {
-		add("not well-formed XML: %d root elements", roots)
+	if len(open) > 0 || roots != 1 {
+		add("not well-formed XML: %d root elements, %d left open", roots, len(open))
 		return false
 	}
 	return true
+}
+
+// wellFormed checks only that data is one well-formed XML document.
+func wellFormed(data []byte, add adder) bool {
+	nop := func([]string, *element) {}
+	return walk(data, add, nop, nop)
 }
 
 func absolute(add adder, what, raw string) {
@@ -124,152 +180,187 @@ func (u unique) check(add adder, what, id string) {
 	u[id] = true
 }
 
-type link struct {
-	Href string `xml:"href,attr"`
-	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr"`
-}
+const atomNS = "http://www.w3.org/2005/Atom"
 
 func checkRSS(data []byte, add adder) {
-	if !wellFormed(data, add) {
+	var (
+		version, atomPrefix            string
+		title, link, description       string
+		self                           bool
+		items                          int
+		itemTitle, itemDesc, guid, pub string
+		itemLink                       string
+	)
+	ids := unique{}
+	start := func(path []string, e *element) {
+		switch depth := len(path); {
+		case depth == 0:
+			if e.name != "rss" {
+				add("root element <%s>, want <rss>", e.name)
+			}
+			version = e.attr("version")
+			for _, a := range e.attrs {
+				if a.Name.Space == "xmlns" && a.Value == atomNS {
+					atomPrefix = a.Name.Local
+				}
+			}
+		case depth == 2 && e.name == "item":
+			items++
+			itemTitle, itemDesc, guid, pub, itemLink = "", "", "", "", ""
+		}
+	}
+	end := func(path []string, e *element) {
+		in := strings.Join(path, "/")
+		switch {
+		case in == "rss/channel" && e.name == "title":
+			title = e.text
+		case in == "rss/channel" && e.name == "link":
+			link = e.text
+		case in == "rss/channel" && e.name == "description":
+			description = e.text
+		case in == "rss/channel" && atomPrefix != "" && e.name == atomPrefix+":link":
+			absolute(add, "atom:link "+e.attr("rel"), e.attr("href"))
+			self = self || e.attr("rel") == "self"
+		case in == "rss/channel/item":
+			switch e.name {
+			case "title":
+				itemTitle = e.text
+			case "description":
+				itemDesc = e.text
+			case "guid":
+				guid = e.text
+			case "pubDate":
+				pub = e.text
+			case "link":
+				itemLink = e.text
+			}
+		case in == "rss/channel" && e.name == "item":
+			what := fmt.Sprintf("item %d", items)
+			if itemTitle == "" && itemDesc == "" {
+				add("%s has neither title nor description", what)
+			}
+			ids.check(add, what, guid)
+			if itemLink != "" {
+				absolute(add, what+" link", itemLink)
+			}
+			date(add, what+" pubDate", pub, time.RFC1123Z, time.RFC1123)
+		}
+	}
+	if !walk(data, add, start, end) {
 		return
 	}
-	var doc struct {
-		XMLName xml.Name `xml:"rss"`
-		Version string   `xml:"version,attr"`
-		Channel struct {
-			// Before Link: a field without a namespace takes elements of
-			// any namespace, so atom:link must be claimed first.
-			Links       []link `xml:"http://www.w3.org/2005/Atom link"`
-			Title       string `xml:"title"`
-			Link        string `xml:"link"`
-			Description string `xml:"description"`
-			Items       []struct {
-				Title       string `xml:"title"`
-				Link        string `xml:"link"`
-				Description string `xml:"description"`
-				GUID        string `xml:"guid"`
-				PubDate     string `xml:"pubDate"`
-			} `xml:"item"`
-		} `xml:"channel"`
+	if version != "2.0" {
+		add("rss version %q, want 2.0", version)
 	}
-	if err := xml.Unmarshal(data, &doc); err != nil {
-		add("not an RSS document: %v", err)
-		return
-	}
-	ch := doc.Channel
-	if doc.Version != "2.0" {
-		add("rss version %q, want 2.0", doc.Version)
-	}
-	if ch.Title == "" || ch.Description == "" {
+	if title == "" || description == "" {
 		add("channel lacks a title or description")
 	}
-	absolute(add, "channel link", ch.Link)
-	self := false
-	for _, l := range ch.Links {
-		absolute(add, "atom:link "+l.Rel, l.Href)
-		self = self || l.Rel == "self"
-	}
+	absolute(add, "channel link", link)
 	if !self {
 		add("channel lacks atom:link rel=self")
-	}
-	ids := unique{}
-	for i, it := range ch.Items {
-		what := fmt.Sprintf("item %d", i+1)
-		if it.Title == "" && it.Description == "" {
-			add("%s has neither title nor description", what)
-		}
-		ids.check(add, what, it.GUID)
-		if it.Link != "" {
-			absolute(add, what+" link", it.Link)
-		}
-		date(add, what+" pubDate", it.PubDate, time.RFC1123Z, time.RFC1123)
 	}
 }
 
 func checkAtom(data []byte, add adder) {
-	if !wellFormed(data, add) {
-		return
-	}
-	type text struct {
-		Type string `xml:"type,attr"`
-		Body string `xml:",chardata"`
-	}
-	var doc struct {
-		XMLName xml.Name `xml:"http://www.w3.org/2005/Atom feed"`
-		ID      string   `xml:"id"`
-		Title   string   `xml:"title"`
-		Updated string   `xml:"updated"`
-		Authors []struct {
-			Name string `xml:"name"`
-		} `xml:"author"`
-		Links   []link `xml:"link"`
-		Entries []struct {
-			ID        string `xml:"id"`
-			Title     string `xml:"title"`
-			Updated   string `xml:"updated"`
-			Published string `xml:"published"`
-			Content   *text  `xml:"content"`
-			Links     []link `xml:"link"`
-			Authors   []struct {
-				Name string `xml:"name"`
-			} `xml:"author"`
-			Categories []struct {
-				Term string `xml:"term,attr"`
-			} `xml:"category"`
-		} `xml:"entry"`
-	}
-	if err := xml.Unmarshal(data, &doc); err != nil {
-		add("not an Atom document: %v", err)
-		return
-	}
-	iri(add, "feed id", doc.ID)
-	if doc.Title == "" {
-		add("feed lacks a title")
-	}
-	date(add, "feed updated", doc.Updated, time.RFC3339)
-	feedAuthor := len(doc.Authors) > 0 && doc.Authors[0].Name != ""
-	self := false
-	for _, l := range doc.Links {
-		absolute(add, "link "+l.Rel, l.Href)
-		self = self || l.Rel == "self"
-	}
-	if !self {
-		add("feed lacks a link rel=self")
-	}
+	var (
+		id, title, updated      string
+		feedAuthor, self        bool
+		entries                 int
+		eID, eTitle, eUpd, ePub string
+		eContent, eAlt, eAuthor bool
+	)
 	ids := unique{}
-	updated := map[string]bool{}
-	for i, e := range doc.Entries {
-		what := fmt.Sprintf("entry %d", i+1)
-		ids.check(add, what, e.ID)
-		iri(add, what+" id", e.ID)
-		if e.Title == "" {
-			add("%s lacks a title", what)
+	seenUpdated := map[string]bool{}
+	start := func(path []string, e *element) {
+		switch {
+		case len(path) == 0:
+			if e.name != "feed" || e.attr("xmlns") != atomNS {
+				add("not an Atom document: root <%s> in namespace %q", e.name, e.attr("xmlns"))
+			}
+		case len(path) == 1 && e.name == "entry":
+			entries++
+			eID, eTitle, eUpd, ePub = "", "", "", ""
+			eContent, eAlt, eAuthor = false, false, false
 		}
-		date(add, what+" updated", e.Updated, time.RFC3339)
-		if updated[e.Updated] {
-			add("%s repeats updated %s", what, e.Updated)
-		}
-		updated[e.Updated] = true
-		if e.Published != "" {
-			date(add, what+" published", e.Published, time.RFC3339)
-		}
-		alternate := false
-		for _, l := range e.Links {
-			absolute(add, what+" link", l.Href)
-			alternate = alternate || l.Rel == "alternate" || l.Rel == ""
-		}
-		if e.Content == nil && !alternate {
-			add("%s has neither content nor an alternate link", what)
-		}
-		if !feedAuthor && (len(e.Authors) == 0 || e.Authors[0].Name == "") {
-			add("%s has no author and the feed has none", what)
-		}
-		for _, c := range e.Categories {
-			if c.Term == "" {
-				add("%s has a category without a term", what)
+	}
+	end := func(path []string, e *element) {
+		in := strings.Join(path, "/")
+		what := fmt.Sprintf("entry %d", entries)
+		switch in {
+		case "feed":
+			switch e.name {
+			case "id":
+				id = e.text
+			case "title":
+				title = e.text
+			case "updated":
+				updated = e.text
+			case "link":
+				absolute(add, "link "+e.attr("rel"), e.attr("href"))
+				self = self || e.attr("rel") == "self"
+			case "entry":
+				ids.check(add, what, eID)
+				iri(add, what+" id", eID)
+				if eTitle == "" {
+					add("%s lacks a title", what)
+				}
+				date(add, what+" updated", eUpd, time.RFC3339)
+				if seenUpdated[eUpd] {
+					add("%s repeats updated %s", what, eUpd)
+				}
+				seenUpdated[eUpd] = true
+				if ePub != "" {
+					date(add, what+" published", ePub, time.RFC3339)
+				}
+				if !eContent && !eAlt {
+					add("%s has neither content nor an alternate link", what)
+				}
+				if !feedAuthor && !eAuthor {
+					add("%s has no author and the feed has none", what)
+				}
+			}
+		case "feed/author":
+			if e.name == "name" && strings.TrimSpace(e.text) != "" {
+				feedAuthor = true
+			}
+		case "feed/entry":
+			switch e.name {
+			case "id":
+				eID = e.text
+			case "title":
+				eTitle = e.text
+			case "updated":
+				eUpd = e.text
+			case "published":
+				ePub = e.text
+			case "content":
+				eContent = true
+			case "link":
+				absolute(add, what+" link", e.attr("href"))
+				if rel := e.attr("rel"); rel == "alternate" || rel == "" {
+					eAlt = true
+				}
+			case "category":
+				if e.attr("term") == "" {
+					add("%s has a category without a term", what)
+				}
+			}
+		case "feed/entry/author":
+			if e.name == "name" && strings.TrimSpace(e.text) != "" {
+				eAuthor = true
 			}
 		}
+	}
+	if !walk(data, add, start, end) {
+		return
+	}
+	iri(add, "feed id", id)
+	if title == "" {
+		add("feed lacks a title")
+	}
+	date(add, "feed updated", updated, time.RFC3339)
+	if !self {
+		add("feed lacks a link rel=self")
 	}
 }
 

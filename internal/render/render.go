@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -49,6 +50,8 @@ type Site struct {
 	AuthorEmail string
 	Language    string
 	Location    *time.Location
+
+	fragments sync.Map // feed links escaped once per scan; see fragment
 }
 
 // URL returns the absolute URL of rel, a slash path under the base URL.

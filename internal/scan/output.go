@@ -6,6 +6,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path"
+	"runtime"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/feedpub/feedpub/internal/feedcheck"
 	"github.com/feedpub/feedpub/internal/model"
@@ -41,9 +44,9 @@ var formats = []struct {
 	{render.HTMLFile, feedcheck.HTML, render.HTML},
 }
 
-// pageBatch bounds the item pages regenerated per transaction that clears
-// their marks, so a killed scan loses little of that work.
-const pageBatch = 1024
+// pageBatch bounds the item pages published per batch, and so the work a
+// killed scan redoes.
+const pageBatch = 4096
 
 // publishFeeds regenerates what the dirty sets name, in an order that
 // never publishes a link to a file not yet written: item pages, then
@@ -93,7 +96,7 @@ func (s *scanner) publishFeeds(ctx context.Context) error {
 	}
 
 	// Archive pages before the subscription documents that link to them.
-	var archives, subs, done []string
+	var archives, subs []string
 	for _, d := range sortedKeys(todo) {
 		if _, _, ok := model.SplitArchiveDir(d); ok {
 			archives = append(archives, d)
@@ -101,30 +104,76 @@ func (s *scanner) publishFeeds(ctx context.Context) error {
 			subs = append(subs, d)
 		}
 	}
-	for _, d := range append(archives, subs...) {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		ok, err := s.publishDoc(d)
-		if err != nil {
-			return err
-		}
-		if ok {
-			done = append(done, d)
+	for _, docs := range [][]string{archives, subs} {
+		for len(docs) > 0 {
+			n := min(len(docs), docBatch)
+			if err := s.publishDocs(ctx, docs[:n]); err != nil {
+				return err
+			}
+			docs = docs[n:]
 		}
 	}
 	if err := s.writeIndex(feeds); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *store.Tx) error {
-		if err := tx.ClearDirty(done); err != nil {
+	if storedKey != key && len(s.sum.OutputErrors) == 0 {
+		return s.db.Update(func(tx *store.Tx) error { return tx.SetMeta(metaRender, key) })
+	}
+	return nil
+}
+
+// docBatch bounds the documents published per batch, and so the work a
+// killed scan redoes.
+const docBatch = 256
+
+// publishDocs publishes the documents at dirs in one batch, rendered on
+// every core, then clears their marks.
+func (s *scanner) publishDocs(ctx context.Context, dirs []string) error {
+	s.batch = s.out.NewBatch()
+	ok := make([]bool, len(dirs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.workers())
+	for i, d := range dirs {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			var err error
+			ok[i], err = s.publishDoc(d)
 			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if err := s.commit(); err != nil {
+		return err
+	}
+	var done []string
+	for i, d := range dirs {
+		if ok[i] {
+			done = append(done, d)
 		}
-		if storedKey != key && len(s.sum.OutputErrors) == 0 {
-			return tx.SetMeta(metaRender, key)
-		}
-		return nil
-	})
+	}
+	return s.db.Update(func(tx *store.Tx) error { return tx.ClearDirty(done) })
+}
+
+// workers is how many documents render at once.
+func (s *scanner) workers() int {
+	if s.opts.Workers > 0 {
+		return s.opts.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// commit publishes the current batch.
+func (s *scanner) commit() error {
+	n, err := s.batch.Commit()
+	s.sum.FilesWritten += n
+	if err != nil {
+		return fmt.Errorf("scan: %w", err)
+	}
+	return nil
 }
 
 // publishDoc renders and writes every format of the document at dir. It
@@ -153,24 +202,25 @@ func (s *scanner) publishDoc(dir string) (bool, error) {
 		ok = ok && written
 	}
 	if ok {
+		s.mu.Lock()
 		s.sum.FeedsRegenerated++
+		s.mu.Unlock()
 	}
 	return ok, nil
 }
 
-// checkedWrite publishes data at rel if it passes its check. A failed
-// check is recorded in the summary and leaves the published file alone.
+// checkedWrite stages data for rel in the current batch if it passes its
+// check. A failed check is recorded in the summary and leaves the
+// published file alone.
 func (s *scanner) checkedWrite(rel string, f feedcheck.Format, data []byte) (bool, error) {
 	if err := s.check(f, data); err != nil {
+		s.mu.Lock()
 		s.sum.OutputErrors = append(s.sum.OutputErrors, fmt.Errorf("%s: %w", rel, err))
+		s.mu.Unlock()
 		return false, nil
 	}
-	changed, err := s.out.Write(rel, data)
-	if err != nil {
+	if _, err := s.batch.Write(rel, data); err != nil {
 		return false, fmt.Errorf("scan: %w", err)
-	}
-	if changed {
-		s.sum.FilesWritten++
 	}
 	return true, nil
 }
@@ -261,58 +311,71 @@ func union(a, b []uint64) []uint64 {
 	return out
 }
 
-// publishPages regenerates the item pages marked dirty, or all of them.
+// publishPages regenerates the item pages marked dirty, or all of them,
+// a batch at a time, rendered on every core; marks are cleared once their
+// batch is durable.
 func (s *scanner) publishPages(ctx context.Context, all bool) error {
-	if all {
-		err := s.db.View(func(tx *store.Tx) error {
-			return tx.ForEachItem(func(it *model.Item) error {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				_, err := s.publishPage(it)
-				return err
-			})
-		})
-		if err != nil {
-			return err
-		}
-		return s.db.Update(func(tx *store.Tx) error {
-			if err := tx.SetMeta(metaAllPages, ""); err != nil {
-				return err
-			}
-			return tx.ClearPages(tx.DirtyPages(0, int(tx.ItemCount())))
-		})
-	}
 	for after := uint64(0); ; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		var batch, done []uint64
+		var items []*model.Item
 		err := s.db.View(func(tx *store.Tx) error {
-			batch = tx.DirtyPages(after, pageBatch)
-			for _, seq := range batch {
+			var err error
+			if all {
+				items, err = tx.ItemsAfter(after, pageBatch)
+				return err
+			}
+			for _, seq := range tx.DirtyPages(after, pageBatch) {
 				it, err := tx.Item(seq)
 				if err != nil {
 					return err
 				}
-				ok, err := s.publishPage(it)
-				if err != nil {
-					return err
-				}
-				if ok {
-					done = append(done, seq)
-				}
+				items = append(items, it)
 			}
 			return nil
 		})
-		if err != nil || len(batch) == 0 {
+		if err != nil {
 			return err
+		}
+		if len(items) == 0 {
+			break
+		}
+		s.batch = s.out.NewBatch()
+		ok := make([]bool, len(items))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(s.workers())
+		for i, it := range items {
+			g.Go(func() error {
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				var err error
+				ok[i], err = s.publishPage(it)
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+		if err := s.commit(); err != nil {
+			return err
+		}
+		var done []uint64
+		for i, it := range items {
+			if ok[i] {
+				done = append(done, it.Seq)
+			}
 		}
 		if err := s.db.Update(func(tx *store.Tx) error { return tx.ClearPages(done) }); err != nil {
 			return err
 		}
-		after = batch[len(batch)-1]
+		after = items[len(items)-1].Seq
 	}
+	if !all {
+		return nil
+	}
+	return s.db.Update(func(tx *store.Tx) error { return tx.SetMeta(metaAllPages, "") })
 }
 
 func (s *scanner) publishPage(it *model.Item) (bool, error) {
@@ -332,6 +395,7 @@ func (s *scanner) writeIndex(feeds []*model.Feed) error {
 		listed = append(listed, render.Listed{Feed: f, Name: s.name(f), Updated: f.Updated})
 	}
 	render.SortListed(listed)
+	s.batch = s.out.NewBatch()
 	index, err := render.Index(s.site, listed)
 	if err != nil {
 		return err
@@ -343,6 +407,8 @@ func (s *scanner) writeIndex(feeds []*model.Feed) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.checkedWrite(render.OPMLFile, feedcheck.OPML, opml)
-	return err
+	if _, err := s.checkedWrite(render.OPMLFile, feedcheck.OPML, opml); err != nil {
+		return err
+	}
+	return s.commit()
 }

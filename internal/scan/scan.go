@@ -109,12 +109,15 @@ type scanner struct {
 	loc  *time.Location
 	site *render.Site
 	out  publish.Dir
-	tag  identity.TagScheme
+	// batch stages the files being published; see publish.Batch.
+	batch *publish.Batch
+	tag   identity.TagScheme
 	// pageSize is the number of members per archive page, fixed at the
 	// first scan.
 	pageSize uint64
-	byPath   map[string]*model.Feed // every feed, while publishing
+	byPath   map[string]*model.Feed // every feed, while publishing; read-only then
 	check    func(feedcheck.Format, []byte) error
+	mu       sync.Mutex // guards sum while documents render in parallel
 	sum      *Summary
 }
 

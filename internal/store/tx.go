@@ -93,6 +93,20 @@ func (t *Tx) PutItem(it *model.Item) error {
 	return nil
 }
 
+// ItemsAfter returns up to n items with seq > after, in seq order.
+func (t *Tx) ItemsAfter(after uint64, n int) ([]*model.Item, error) {
+	var items []*model.Item
+	c := t.tx.Bucket(bucketItems).Cursor()
+	for k, v := c.Seek(u64(after + 1)); k != nil && len(items) < n; k, v = c.Next() {
+		it := new(model.Item)
+		if err := json.Unmarshal(v, it); err != nil {
+			return nil, fmt.Errorf("store: decode item %d: %w", binary.BigEndian.Uint64(k), err)
+		}
+		items = append(items, it)
+	}
+	return items, nil
+}
+
 // ForEachItem calls fn for every item in seq order.
 func (t *Tx) ForEachItem(fn func(*model.Item) error) error {
 	return t.tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
