@@ -11,9 +11,9 @@ import (
 // Date is a calendar day with no time and no zone, as a listing states it.
 // The zero Date is invalid.
 type Date struct {
-	Year  int
-	Month time.Month
-	Day   int
+	Year  int        `cbor:"1,keyasint"`
+	Month time.Month `cbor:"2,keyasint"`
+	Day   int        `cbor:"3,keyasint"`
 }
 
 // NewDate returns the Date for y-m-d, or an error if that day does not exist

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -62,7 +61,7 @@ func (t *Tx) Item(seq uint64) (*model.Item, error) {
 		return nil, fmt.Errorf("store: item %d: not found", seq)
 	}
 	it := new(model.Item)
-	if err := json.Unmarshal(v, it); err != nil {
+	if err := decode(v, it); err != nil {
 		return nil, fmt.Errorf("store: decode item %d: %w", seq, err)
 	}
 	return it, nil
@@ -83,7 +82,7 @@ func (t *Tx) PutItem(it *model.Item) error {
 			return fmt.Errorf("store: index item %d: %w", seq, err)
 		}
 	}
-	v, err := json.Marshal(it)
+	v, err := encode(it)
 	if err != nil {
 		return fmt.Errorf("store: encode item %d: %w", it.Seq, err)
 	}
@@ -99,7 +98,7 @@ func (t *Tx) ItemsAfter(after uint64, n int) ([]*model.Item, error) {
 	c := t.tx.Bucket(bucketItems).Cursor()
 	for k, v := c.Seek(u64(after + 1)); k != nil && len(items) < n; k, v = c.Next() {
 		it := new(model.Item)
-		if err := json.Unmarshal(v, it); err != nil {
+		if err := decode(v, it); err != nil {
 			return nil, fmt.Errorf("store: decode item %d: %w", binary.BigEndian.Uint64(k), err)
 		}
 		items = append(items, it)
@@ -111,7 +110,7 @@ func (t *Tx) ItemsAfter(after uint64, n int) ([]*model.Item, error) {
 func (t *Tx) ForEachItem(fn func(*model.Item) error) error {
 	return t.tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
 		it := new(model.Item)
-		if err := json.Unmarshal(v, it); err != nil {
+		if err := decode(v, it); err != nil {
 			return fmt.Errorf("store: decode item %d: %w", binary.BigEndian.Uint64(k), err)
 		}
 		return fn(it)
@@ -155,7 +154,7 @@ func (t *Tx) Feed(path string) (*model.Feed, error) {
 		return nil, nil
 	}
 	f := new(model.Feed)
-	if err := json.Unmarshal(v, f); err != nil {
+	if err := decode(v, f); err != nil {
 		return nil, fmt.Errorf("store: decode feed %s: %w", path, err)
 	}
 	return f, nil
@@ -174,7 +173,7 @@ func (t *Tx) FeedPath(kind model.FeedKind, fold string) (string, bool) {
 
 // PutFeed stores f, indexing its folded name and creating its log.
 func (t *Tx) PutFeed(f *model.Feed) error {
-	v, err := json.Marshal(f)
+	v, err := encode(f)
 	if err != nil {
 		return fmt.Errorf("store: encode feed %s: %w", f.Path, err)
 	}
@@ -199,7 +198,7 @@ func (t *Tx) Feeds() ([]*model.Feed, error) {
 	var feeds []*model.Feed
 	err := t.tx.Bucket(bucketFeeds).ForEach(func(k, v []byte) error {
 		f := new(model.Feed)
-		if err := json.Unmarshal(v, f); err != nil {
+		if err := decode(v, f); err != nil {
 			return fmt.Errorf("store: decode feed %s: %w", k, err)
 		}
 		feeds = append(feeds, f)
@@ -288,7 +287,7 @@ func (t *Tx) File(path string) (*model.FileRecord, error) {
 		return nil, nil
 	}
 	r := new(model.FileRecord)
-	if err := json.Unmarshal(v, r); err != nil {
+	if err := decode(v, r); err != nil {
 		return nil, fmt.Errorf("store: decode file record %s: %w", path, err)
 	}
 	return r, nil
@@ -296,7 +295,7 @@ func (t *Tx) File(path string) (*model.FileRecord, error) {
 
 // PutFile stores a listing file's record.
 func (t *Tx) PutFile(r *model.FileRecord) error {
-	v, err := json.Marshal(r)
+	v, err := encode(r)
 	if err != nil {
 		return fmt.Errorf("store: encode file record %s: %w", r.Path, err)
 	}
@@ -310,7 +309,7 @@ func (t *Tx) PutFile(r *model.FileRecord) error {
 func (t *Tx) ForEachFile(fn func(*model.FileRecord) error) error {
 	return t.tx.Bucket(bucketFiles).ForEach(func(k, v []byte) error {
 		r := new(model.FileRecord)
-		if err := json.Unmarshal(v, r); err != nil {
+		if err := decode(v, r); err != nil {
 			return fmt.Errorf("store: decode file record %s: %w", k, err)
 		}
 		return fn(r)
