@@ -117,7 +117,8 @@ type read struct {
 	cand     candidate
 	size     int64
 	modTime  time.Time
-	hash     string // hex SHA-256 of data; "" when too large
+	sum      [32]byte // SHA-256 of data
+	hash     string   // sum in hex; "" when too large
 	data     []byte
 	tooLarge bool
 }
@@ -157,7 +158,7 @@ func readFile(c candidate) (read, *listing.Error) {
 	if err != nil || after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) || int64(len(data)) != before.Size() {
 		return r, warning(c.rel, "%v", errChanged)
 	}
-	sum := sha256.Sum256(data)
-	r.hash, r.data = hex.EncodeToString(sum[:]), data
+	r.sum = sha256.Sum256(data)
+	r.hash, r.data = hex.EncodeToString(r.sum[:]), data
 	return r, nil
 }

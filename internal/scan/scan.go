@@ -178,32 +178,23 @@ func (s *scanner) resolveFixed() error {
 	})
 }
 
-// fileStat is what decides whether a file must be read again.
-type fileStat struct {
-	size    int64
-	modTime time.Time
-	hash    string
-}
-
 func (s *scanner) ingestFiles(ctx context.Context) error {
 	cands, problems, err := walk(s.cfg.ListingsDir)
 	s.sum.Problems = append(s.sum.Problems, problems...)
 	if err != nil {
 		return err
 	}
-	known := map[string]fileStat{}
+	known := map[string]store.FileStat{}
 	err = s.db.View(func(tx *store.Tx) error {
-		return tx.ForEachFile(func(r *model.FileRecord) error {
-			known[r.Path] = fileStat{size: r.Size, modTime: r.ModTime, hash: r.Hash}
-			return nil
-		})
+		tx.FileStats(func(path string, st store.FileStat) { known[path] = st })
+		return nil
 	})
 	if err != nil {
 		return err
 	}
 	var todo []candidate
 	for _, c := range cands {
-		if st, ok := known[c.rel]; ok && st.size == c.size && st.modTime.Equal(c.modTime) {
+		if st, ok := known[c.rel]; ok && st.Size == c.size && st.ModTime == c.modTime.UnixNano() {
 			s.sum.FilesUnchanged++
 			continue
 		}
@@ -259,11 +250,11 @@ func (s *scanner) ingestFiles(ctx context.Context) error {
 
 // ingestOne records one file and merges its items, in the chunk's
 // transaction.
-func (s *scanner) ingestOne(in *ingester, tx *store.Tx, p parsed, known map[string]fileStat) error {
+func (s *scanner) ingestOne(in *ingester, tx *store.Tx, p parsed, known map[string]store.FileStat) error {
 	r := p.read
 	rec := &model.FileRecord{Path: r.cand.rel, Size: r.size, ModTime: r.modTime, Hash: r.hash, Scanned: s.now}
 	prev, seen := known[r.cand.rel]
-	if seen && r.hash != "" && prev.hash == r.hash {
+	if seen && r.hash != "" && prev.Hash == r.sum {
 		// Touched but not changed: remember the new mtime, keep the rest.
 		old, err := tx.File(rec.Path)
 		if err != nil {
@@ -321,7 +312,7 @@ type parsed struct {
 // parseAll reads and parses files on several goroutines and yields the
 // results in input order, at most a window ahead of the consumer so that
 // memory stays bounded.
-func (s *scanner) parseAll(ctx context.Context, todo []candidate, known map[string]fileStat) iter.Seq[parsed] {
+func (s *scanner) parseAll(ctx context.Context, todo []candidate, known map[string]store.FileStat) iter.Seq[parsed] {
 	workers := s.opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -381,7 +372,7 @@ func (s *scanner) parseAll(ctx context.Context, todo []candidate, known map[stri
 	}
 }
 
-func parseOne(c candidate, known map[string]fileStat) parsed {
+func parseOne(c candidate, known map[string]store.FileStat) parsed {
 	r, transient := readFile(c)
 	p := parsed{read: r, transient: transient}
 	if transient != nil {
@@ -391,7 +382,7 @@ func parseOne(c candidate, known map[string]fileStat) parsed {
 		p.problems = []*listing.Error{fileError(c.rel, "file is larger than %d MiB; not a listing file", listing.MaxFileSize>>20)}
 		return p
 	}
-	if st, ok := known[c.rel]; ok && st.hash == r.hash {
+	if st, ok := known[c.rel]; ok && st.Hash == r.sum {
 		return p // content unchanged: no need to parse
 	}
 	p.listing, p.problems = listing.ParseBytes(c.rel, r.data)

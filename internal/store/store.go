@@ -20,14 +20,15 @@ import (
 // Bucket names. Keys and values are described where each is used.
 var (
 	bucketMeta     = []byte("meta")     // schema version and fixed settings
-	bucketItems    = []byte("items")    // item seq (8 bytes BE) → JSON model.Item
+	bucketItems    = []byte("items")    // item seq (8 bytes BE) → model.Item
 	bucketKeys     = []byte("keys")     // identity key (16 bytes) → item seq
 	bucketInstants = []byte("instants") // instant (8 bytes, ordered) → item seq; published/updated instants in use
-	bucketFeeds    = []byte("feeds")    // feed path → JSON model.Feed
+	bucketFeeds    = []byte("feeds")    // feed path → model.Feed
 	bucketFolds    = []byte("folds")    // kind + 0 + folded name → feed path
 	bucketLogs     = []byte("logs")     // feed path → bucket of log seq (8 bytes BE) → item seq: joins and changes, for recency
 	bucketMembers  = []byte("members")  // feed path → bucket of member number (8 bytes BE) → item seq: first joins only; archive pages are slices of it
-	bucketFiles    = []byte("files")    // listing file path → JSON model.FileRecord
+	bucketFiles    = []byte("files")    // listing file path → model.FileRecord
+	bucketStats    = []byte("stats")    // listing file path → FileStat, fixed 48 bytes: what a rescan compares
 	bucketDirty    = []byte("dirty")    // document path ("all", "all/archive/3") → empty: documents to regenerate
 	bucketPages    = []byte("pages")    // item seq → empty: item pages to regenerate
 )
@@ -51,7 +52,7 @@ var (
 // Order is important: add new steps at the end.
 var migrations = [...]func(tx *bolt.Tx) error{
 	func(tx *bolt.Tx) error { // 1: initial layout
-		for _, b := range [][]byte{bucketItems, bucketKeys, bucketInstants, bucketFeeds, bucketFolds, bucketLogs, bucketMembers, bucketFiles, bucketDirty, bucketPages} {
+		for _, b := range [][]byte{bucketItems, bucketKeys, bucketInstants, bucketFeeds, bucketFolds, bucketLogs, bucketMembers, bucketFiles, bucketStats, bucketDirty, bucketPages} {
 			if _, err := tx.CreateBucket(b); err != nil {
 				return fmt.Errorf("create bucket %s: %w", b, err)
 			}
