@@ -87,20 +87,45 @@ func runScan(ctx context.Context, env Env, log *slog.Logger, o *scanOptions) err
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	_, err := scanOnce(ctx, log, scan.Options{Config: cfg, Rebuild: o.rebuild, Now: env.Now, Workers: o.workers})
+	return err
+}
 
+// scanResult is what one scan did and what the database holds after it.
+type scanResult struct {
+	*scan.Summary
+	Items, Feeds int // totals in the database
+}
+
+// scanOnce is one scan as `feedpub scan` and every scheduled scan of
+// `feedpub serve` run it: open the database (waiting up to the lock
+// timeout for another scan to finish), scan, count, close, so that the
+// database is open only while a scan runs. It logs every input problem and
+// the summary line. Its error is an *exitError: ExitFatal when publishing
+// failed, errRejected when the feeds were published but some input was
+// rejected. The result is nil only when the database could not be opened.
+func scanOnce(ctx context.Context, log *slog.Logger, opts scan.Options) (*scanResult, error) {
+	cfg := opts.Config
 	db, err := store.Open(cfg.DBPath, store.Options{Timeout: cfg.LockTimeout})
 	if errors.Is(err, store.ErrLocked) {
-		return &exitError{code: ExitFatal, err: fmt.Errorf("another feedpub process is scanning (%s is locked); gave up after %s", cfg.DBPath, cfg.LockTimeout)}
+		return nil, &exitError{code: ExitFatal, err: fmt.Errorf("another feedpub process is scanning (%s is locked); gave up after %s", cfg.DBPath, cfg.LockTimeout)}
 	}
 	if err != nil {
-		return &exitError{code: ExitFatal, err: err}
+		return nil, &exitError{code: ExitFatal, err: err}
 	}
 	defer db.Close()
 
-	sum, err := scan.Run(ctx, db, scan.Options{Config: cfg, Rebuild: o.rebuild, Now: env.Now, Workers: o.workers})
+	sum, err := scan.Run(ctx, db, opts)
+	res := &scanResult{Summary: sum}
 	logProblems(log, cfg.ListingsDir, sum.Problems)
 	if err != nil {
-		return &exitError{code: ExitFatal, err: err}
+		return res, &exitError{code: ExitFatal, err: err}
+	}
+	if err := db.View(func(tx *store.Tx) error {
+		res.Items, res.Feeds = tx.Counts()
+		return nil
+	}); err != nil {
+		return res, &exitError{code: ExitFatal, err: fmt.Errorf("count items and feeds: %w", err)}
 	}
 	log.Info("scan finished",
 		"files_new", sum.FilesNew, "files_changed", sum.FilesChanged,
@@ -109,9 +134,9 @@ func runScan(ctx context.Context, env Env, log *slog.Logger, o *scanOptions) err
 		"feeds_regenerated", sum.FeedsRegenerated, "files_written", sum.FilesWritten,
 		"duration", sum.Duration.Round(1e6))
 	if sum.Rejected() {
-		return errRejected
+		return res, errRejected
 	}
-	return nil
+	return res, nil
 }
 
 // logProblems logs each input problem with the file's path as the
