@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -106,7 +107,7 @@ type scanResult struct {
 // rejected. The result is nil only when the database could not be opened.
 func scanOnce(ctx context.Context, log *slog.Logger, opts scan.Options) (*scanResult, error) {
 	cfg := opts.Config
-	db, err := store.Open(cfg.DBPath, store.Options{Timeout: cfg.LockTimeout})
+	db, err := openDB(ctx, cfg.DBPath, cfg.LockTimeout)
 	if errors.Is(err, store.ErrLocked) {
 		return nil, &exitError{code: ExitFatal, err: fmt.Errorf("another feedpub process is scanning (%s is locked); gave up after %s", cfg.DBPath, cfg.LockTimeout)}
 	}
@@ -137,6 +138,30 @@ func scanOnce(ctx context.Context, log *slog.Logger, opts scan.Options) (*scanRe
 		return res, errRejected
 	}
 	return res, nil
+}
+
+// openDB opens the database, waiting up to timeout (zero: for ever) for
+// another process's lock, in short steps so that the wait ends as soon as
+// ctx does: a server shutting down does not sit out --lock-timeout.
+func openDB(ctx context.Context, path string, timeout time.Duration) (*store.DB, error) {
+	const step = 200 * time.Millisecond
+	deadline := time.Now().Add(timeout)
+	for {
+		wait := step
+		if timeout > 0 {
+			wait = min(step, max(time.Until(deadline), time.Millisecond))
+		}
+		db, err := store.Open(path, store.Options{Timeout: wait})
+		if !errors.Is(err, store.ErrLocked) {
+			return db, err
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("stopped waiting for the database lock: %w", context.Cause(ctx))
+		}
+		if timeout > 0 && !time.Now().Before(deadline) {
+			return nil, err
+		}
+	}
 }
 
 // logProblems logs each input problem with the file's path as the

@@ -86,6 +86,7 @@ var ErrStillRunning = errors.New("schedule: a run is still going")
 // ctx is done; then it cancels the run's context and waits at most
 // cancelWait more for it to return.
 func (s *Scheduler) Stop(ctx context.Context) error {
+	s.started.Store(false)
 	done := s.cron.Stop().Done()
 	select {
 	case <-done:
@@ -123,8 +124,19 @@ func (s *Scheduler) Interval(t time.Time) time.Duration {
 	return b.Sub(a)
 }
 
-// Next is when the next scheduled run after t is due.
-func (s *Scheduler) Next(t time.Time) time.Time { return s.spec.Next(t) }
+// NextRun is when the next run is due: zero before Start and after Stop.
+func (s *Scheduler) NextRun() time.Time {
+	if !s.started.Load() {
+		return time.Time{}
+	}
+	var next time.Time
+	for _, e := range s.cron.Entries() {
+		if next.IsZero() || e.Next.Before(next) {
+			next = e.Next
+		}
+	}
+	return next
+}
 
 // startNow is a schedule whose first activation is the moment the cron
 // starts, then next's.

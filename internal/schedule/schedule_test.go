@@ -77,7 +77,13 @@ func TestRunsAtStartThenOnSchedule(t *testing.T) {
 		}
 		mu.Unlock()
 		time.Sleep(3*time.Minute + time.Second)
+		if next := s.NextRun().Sub(t0); next != 4*time.Minute {
+			t.Errorf("next run at +%s, want +4m", next)
+		}
 		stop(t, s)
+		if !s.NextRun().IsZero() {
+			t.Errorf("a next run after Stop: %s", s.NextRun())
+		}
 		want := []time.Duration{0, time.Minute, 2 * time.Minute, 3 * time.Minute}
 		if len(at) != len(want) {
 			t.Fatalf("runs at %v, want %v", at, want)
