@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,6 +32,7 @@ type entry struct {
 	ctypeH       []string
 	cacheH       []string
 	compressible bool
+	page         bool // HTML or SVG, which a browser runs: gets the CSP
 	metrics      *httpMetrics
 
 	plain variant
@@ -64,6 +66,7 @@ func (s *Server) newEntry(rel string, data []byte, key fileKey, mod time.Time, c
 		ctypeH:       []string{ctype},
 		cacheH:       cacheH,
 		compressible: compressible,
+		page:         strings.HasPrefix(ctype, "text/html") || strings.HasPrefix(ctype, "image/svg+xml"),
 		metrics:      s.metrics,
 		held:         int64(len(data)),
 	}
@@ -186,7 +189,9 @@ func (s *Server) serveEntry(w http.ResponseWriter, r *http.Request, e *entry) (i
 		h["Vary"] = varyAE
 	}
 	h["X-Content-Type-Options"] = nosniff
-	h["Content-Security-Policy"] = csp
+	if e.page {
+		h["Content-Security-Policy"] = csp
+	}
 	h["Access-Control-Allow-Origin"] = anyOrigin
 	switch e.precondition(r.Header, v) {
 	case http.StatusNotModified:
@@ -204,9 +209,26 @@ func (s *Server) serveEntry(w http.ResponseWriter, r *http.Request, e *entry) (i
 	if r.Method == http.MethodHead {
 		return http.StatusOK, 0
 	}
+	if len(v.body) > corkMin {
+		// More than net/http's buffer holds with the header: hold the
+		// packets until header and body are all with the kernel.
+		if k, ok := r.Context().Value(corkerKey{}).(*corker); ok && k.set(true) {
+			defer k.set(false)
+			n, _ := w.Write(v.body)
+			if f, ok := w.(http.Flusher); ok {
+				f.Flush()
+			}
+			return http.StatusOK, n
+		}
+	}
 	n, _ := w.Write(v.body)
 	return http.StatusOK, n
 }
+
+// corkMin is the body size past which header and body no longer fit in
+// net/http's 4 KiB connection buffer together, so that it would send them
+// in two writes.
+const corkMin = 3 << 10
 
 // precondition evaluates the conditional headers in RFC 9110 section 13.2.2's
 // order for a GET or HEAD of v: 412 when If-Match (or, without it,

@@ -143,3 +143,48 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// Through HTTPServer, large bodies go out corked (TCP_CORK): every
+// response on a keep-alive connection must still arrive whole.
+func TestLargeResponsesThroughHTTPServer(t *testing.T) {
+	t.Parallel()
+	addr := serveWithLimits(t, server.DefaultLimits)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(conn)
+	for i := range 12 {
+		method, ae := "GET", []string{"identity", "gzip", "br"}[i%3]
+		if i%4 == 3 {
+			method = "HEAD"
+		}
+		io.WriteString(conn, method+" /all/rss.xml HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: "+ae+"\r\n\r\n")
+		resp, err := http.ReadResponse(br, &http.Request{Method: method})
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		if method == "HEAD" {
+			if len(body) != 0 {
+				t.Errorf("HEAD %d: %d bytes", i, len(body))
+			}
+			continue
+		}
+		switch resp.Header.Get("Content-Encoding") {
+		case "gzip":
+			body = gunzip(t, body)
+		case "br":
+			body = unbrotli(t, body)
+		}
+		if string(body) != rssBody {
+			t.Errorf("request %d (%s): %d bytes, not the file", i, ae, len(body))
+		}
+	}
+}

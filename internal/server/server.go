@@ -20,9 +20,11 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -160,9 +162,16 @@ var DefaultLimits = Limits{
 }
 
 // HTTPServer returns an http.Server for h with the limits l, logging its
-// own errors (bad TLS, accept errors) to log at warning level.
+// own errors (bad TLS, accept errors) to log at warning level. It lets a
+// Server send large responses as full TCP packets.
 func HTTPServer(h http.Handler, l Limits, log *slog.Logger) *http.Server {
 	return &http.Server{
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			if k := newCorker(c); k != nil {
+				return context.WithValue(ctx, corkerKey{}, k)
+			}
+			return ctx
+		},
 		Handler:           h,
 		ReadHeaderTimeout: l.ReadHeaderTimeout,
 		ReadTimeout:       l.ReadTimeout,
@@ -272,6 +281,9 @@ func (s *Server) redirectToDir(w http.ResponseWriter, r *http.Request) (int, int
 	w.WriteHeader(http.StatusMovedPermanently)
 	return http.StatusMovedPermanently, 0
 }
+
+// corkerKey finds a connection's corker in its requests' contexts.
+type corkerKey struct{}
 
 // slogPrinter lets promhttp log its errors through slog.
 type slogPrinter struct{ log *slog.Logger }

@@ -471,6 +471,10 @@ func TestSecurityHeaders(t *testing.T) {
 	if csp := r.get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") {
 		t.Errorf("Content-Security-Policy %q", csp)
 	}
+	// Feeds are data, not pages: they carry no CSP, which every poll would pay for.
+	if r := s.get("/all/rss.xml"); r.get("Content-Security-Policy") != "" || r.get("X-Content-Type-Options") != "nosniff" || r.get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("feed headers: %v", r.header)
+	}
 	if r := s.get("/missing"); r.get("X-Content-Type-Options") != "nosniff" || r.get("Content-Type") != "text/plain; charset=utf-8" {
 		t.Errorf("404: %v", r.header)
 	}
