@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -146,5 +147,32 @@ func TestCompressedOncePerVersion(t *testing.T) {
 	publishAt(t, filepath.Join(s.dir, "all", "atom.xml"), strings.Repeat("<entry>a new version</entry>\n", 100), timeNow())
 	if after := s.get("/all/atom.xml", "Accept-Encoding: gzip").get("ETag"); after != before {
 		t.Errorf("same bytes, new ETag: %s then %s", before, after)
+	}
+}
+
+// The cache holds at most MaxCacheBytes of bodies; evicted files are read
+// again when asked for, and still served whole.
+func TestCacheStaysWithinItsBound(t *testing.T) {
+	t.Parallel()
+	const bound = 12000
+	s := newSite(t, server.Options{MaxCacheBytes: bound})
+	paths := []string{"/all/rss.xml", "/all/atom.xml", "/all/feed.json", "/category/news/rss.xml", "/category/news/atom.xml", "/index.html"}
+	for round := range 3 {
+		for _, p := range paths {
+			r := s.get(p, "Accept-Encoding: "+[]string{"identity", "gzip", "br"}[round])
+			if r.code != 200 {
+				t.Fatalf("%s: %d", p, r.code)
+			}
+			held, err := strconv.Atoi(s.metric("feedpub_http_cache_bytes"))
+			if err != nil || held > bound {
+				t.Fatalf("after %s: %d bytes cached (%v), bound %d", p, held, err, bound)
+			}
+		}
+	}
+	if loads, _ := strconv.Atoi(s.metric("feedpub_http_file_loads_total")); loads <= len(paths) {
+		t.Errorf("%d loads for %d files with a small cache: nothing was evicted", loads, len(paths))
+	}
+	if r := s.get("/all/rss.xml"); string(r.body) != rssBody {
+		t.Error("an evicted file is not served whole")
 	}
 }
