@@ -22,9 +22,10 @@ type cache struct {
 // slot is one path's place in the cache. Its mutex is held while a new
 // version is read, so concurrent requests read a file once.
 type slot struct {
-	rel string // the file's slash path under the root
-	mu  sync.Mutex
-	cur atomic.Pointer[entry]
+	path string // the request path it is cached under
+	rel  string // the file's slash path under the root
+	mu   sync.Mutex
+	cur  atomic.Pointer[entry]
 }
 
 func newCache(max int64) *cache {
@@ -45,11 +46,12 @@ func (c *cache) insert(path, rel string, e *entry) *entry {
 	c.mu.Lock()
 	sl := c.slots[path]
 	if sl == nil {
-		sl = &slot{rel: rel}
+		sl = &slot{path: path, rel: rel}
 		sl.cur.Store(e)
 		c.slots[path] = sl
+		c.count(e)
 		c.mu.Unlock()
-		c.hold(e)
+		c.evict(e)
 		return e
 	}
 	c.mu.Unlock()
@@ -64,7 +66,14 @@ func (c *cache) replace(sl *slot, e *entry) *entry {
 	if old := sl.cur.Swap(e); old != nil {
 		c.release(old)
 	}
-	c.hold(e)
+	// Count e only if sl is still in the map: an entry of an evicted slot
+	// would otherwise be counted for ever.
+	c.mu.RLock()
+	if c.slots[sl.path] == sl {
+		c.count(e)
+	}
+	c.mu.RUnlock()
+	c.evict(e)
 	return e
 }
 
@@ -80,14 +89,14 @@ func (c *cache) remove(path string, sl *slot) {
 	}
 }
 
-// hold starts counting e's bodies, the ones it has and the compressed
-// ones it will get, against the bound.
-func (c *cache) hold(e *entry) {
+// count starts counting e's bodies, the ones it has and the compressed
+// ones it will get, against the bound. The caller holds c.mu (locks are
+// taken in the order c.mu, then an entry's acct).
+func (c *cache) count(e *entry) {
 	e.acct.Lock()
 	e.cache = c
 	c.bytes.Add(e.held)
 	e.acct.Unlock()
-	c.evict(e)
 }
 
 // release stops counting e: it left the cache, though requests under way
