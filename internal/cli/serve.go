@@ -132,13 +132,13 @@ func runServe(ctx context.Context, env Env, log *slog.Logger, o *serveOptions) e
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String(), "dir", cfg.OutDir, "schedule", o.schedule,
-		"max_age", maxAge, "db", cfg.DBPath, "data", cfg.ListingsDir)
+		"max_age", maxAge.String(), "db", cfg.DBPath, "data", cfg.ListingsDir)
 	sched.Start()
 
 	var serveErr error
 	select {
 	case <-ctx.Done():
-		log.Info("shutting down", "drain_timeout", o.drain, "scan_grace", o.scanGrace)
+		log.Info("shutting down", "drain_timeout", o.drain.String(), "scan_grace", o.scanGrace.String())
 	case serveErr = <-served:
 		log.Error("server stopped", "error", serveErr)
 	}
