@@ -39,26 +39,17 @@ func (c *cache) get(path string) *slot {
 	return sl
 }
 
-// insert adds e at path unless another request did first, and returns the
-// entry to serve: the one in the slot when it is the same version, so that
-// every request shares one entry per version (and its compressed bodies).
-func (c *cache) insert(path, rel string, e *entry) *entry {
+// slot returns the slot at path, making an empty one if there is none:
+// the first request fills it, the others wait for it.
+func (c *cache) slot(path, rel string) *slot {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	sl := c.slots[path]
 	if sl == nil {
 		sl = &slot{path: path, rel: rel}
-		sl.cur.Store(e)
 		c.slots[path] = sl
-		c.count(e)
-		c.mu.Unlock()
-		c.evict(e)
-		return e
 	}
-	c.mu.Unlock()
-	if cur := sl.cur.Load(); cur.key == e.key {
-		return cur
-	}
-	return c.replace(sl, e)
+	return sl
 }
 
 // replace puts e in sl in place of its entry.
@@ -122,7 +113,7 @@ func (c *cache) evict(keep *entry) {
 		if c.bytes.Load() <= c.max {
 			return
 		}
-		if old := sl.cur.Load(); old != keep {
+		if old := sl.cur.Load(); old != nil && old != keep { // nil: being filled, holds nothing
 			delete(c.slots, path)
 			c.release(old)
 		}
@@ -142,7 +133,8 @@ const (
 const faviconPath = "/favicon.ico"
 
 // find returns the entry for a request path, checking that the cached
-// version is still the file's (one stat) and reading it otherwise.
+// version is still the file's (one stat) and reading it otherwise, once
+// however many requests want it at the same time.
 func (s *Server) find(path, rawPath string) (*entry, result) {
 	// An encoded slash or backslash could smuggle a path separator past
 	// the checks below: such paths name nothing here.
@@ -155,41 +147,48 @@ func (s *Server) find(path, rawPath string) (*entry, result) {
 		if !ok {
 			return nil, notFound
 		}
-		e, res := s.load(rel, path)
-		if res != found {
-			return s.fallback(path, res)
+		if _, err := s.statKey(rel); err != nil {
+			// Missing, a directory (with an index.html to redirect to?)
+			// or unreadable: nothing to cache, and no slot for it, so that
+			// a flood of unknown paths does not fill the map.
+			e, res := s.load(rel, path)
+			return s.fallback(path, e, res)
 		}
-		return s.cache.insert(path, rel, e), found
+		sl = s.cache.slot(path, rel)
 	}
-	e := sl.cur.Load()
-	k, err := s.statKey(sl.rel)
-	if err == nil && k == e.key {
-		return e, found
+	if e := sl.cur.Load(); e != nil {
+		k, err := s.statKey(sl.rel)
+		if err == nil && k == e.key {
+			return e, found
+		}
+		if err != nil {
+			s.cache.remove(path, sl)
+			return s.fallback(path, nil, s.classify(sl.rel, err))
+		}
 	}
-	if err != nil {
-		s.cache.remove(path, sl)
-		return s.fallback(path, s.classify(sl.rel, err))
-	}
-	// A new version: read it once, however many requests want it.
+	// A new file or a new version: the first request reads it, the
+	// others wait and share its entry.
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
-	if e := sl.cur.Load(); e.key == k {
-		return e, found
+	if e := sl.cur.Load(); e != nil {
+		if k, err := s.statKey(sl.rel); err == nil && k == e.key {
+			return e, found
+		}
 	}
 	e, res := s.load(sl.rel, path)
 	if res != found {
 		s.cache.remove(path, sl)
-		return s.fallback(path, res)
+		return s.fallback(path, nil, res)
 	}
 	return s.cache.replace(sl, e), found
 }
 
 // fallback serves the built-in icon when the directory has none.
-func (s *Server) fallback(path string, res result) (*entry, result) {
+func (s *Server) fallback(path string, e *entry, res result) (*entry, result) {
 	if res == notFound && path == faviconPath {
 		return s.favicon, found
 	}
-	return nil, res
+	return e, res
 }
 
 // load reads the file at rel whole into a new entry.
