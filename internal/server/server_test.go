@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -493,6 +494,23 @@ func TestRemovedFileIsGone(t *testing.T) {
 	write(t, filepath.Join(s.dir, "category", "news", "atom.xml"), "back")
 	if r := s.get("/category/news/atom.xml"); r.code != 200 || string(r.body) != "back" {
 		t.Errorf("file put back: %d %q", r.code, r.body)
+	}
+}
+
+func TestTooLargeFileIs500AndLogged(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	s := newSite(t, server.Options{Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	huge := filepath.Join(s.dir, "all", "huge.xml")
+	write(t, huge, "")
+	if err := os.Truncate(huge, 65<<20); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	if r := s.get("/all/huge.xml"); r.code != 500 {
+		t.Errorf("a 65 MiB file: %d, want 500", r.code)
+	}
+	if !strings.Contains(logs.String(), `level=ERROR msg="cannot serve file" file=all/huge.xml error="file too large to serve"`) {
+		t.Errorf("not logged:\n%s", logs.String())
 	}
 }
 
