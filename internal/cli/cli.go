@@ -91,6 +91,7 @@ Every flag can also be set with an environment variable: FEEDPUB_ and the
 flag's name in capitals, dashes as underscores (--base-url: FEEDPUB_BASE_URL).
 A flag on the command line wins over the environment.`,
 		Example: `  feedpub scan                      # scan data/listings into feeds/
+  feedpub serve                     # serve feeds/ on 127.0.0.1:8080, scanning every 5 minutes
   feedpub check data/listings/*.txt # report problems without storing anything`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -103,7 +104,7 @@ A flag on the command line wins over the environment.`,
 	}
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	root.AddCommand(newScanCommand(env, g), newCheckCommand(env))
+	root.AddCommand(newScanCommand(env, g), newServeCommand(env, g), newCheckCommand(env))
 	for _, c := range root.Commands() {
 		documentEnv(c)
 	}

@@ -181,7 +181,7 @@ func TestCheckReportsWithoutStoring(t *testing.T) {
 
 func TestEveryCommandHasHelpWithExamplesAndEnv(t *testing.T) {
 	t.Parallel()
-	for _, cmd := range [][]string{{"--help"}, {"scan", "--help"}, {"check", "--help"}} {
+	for _, cmd := range [][]string{{"--help"}, {"scan", "--help"}, {"serve", "--help"}, {"check", "--help"}} {
 		r := feedpub(t, nil, cmd...)
 		if r.code != 0 || !strings.Contains(r.stdout, "Examples:") {
 			t.Errorf("%v: exit %d, no examples:\n%s", cmd, r.code, r.stdout)
@@ -191,6 +191,12 @@ func TestEveryCommandHasHelpWithExamplesAndEnv(t *testing.T) {
 	for _, want := range []string{"--data", "[FEEDPUB_DATA]", "--base-url", "[FEEDPUB_BASE_URL]", "--rebuild", "Exit status"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("scan help lacks %q", want)
+		}
+	}
+	r = feedpub(t, nil, "serve", "--help")
+	for _, want := range []string{"--addr", "[FEEDPUB_ADDR]", "--schedule", "--max-age", "--access-log", "--drain-timeout", "--scan-grace", "--lock-timeout", "/healthz", "/metrics"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("serve help lacks %q", want)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -88,20 +89,45 @@ func runScan(ctx context.Context, env Env, log *slog.Logger, o *scanOptions) err
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	_, err := scanOnce(ctx, log, scan.Options{Config: cfg, Rebuild: o.rebuild, Now: env.Now, Workers: o.workers})
+	return err
+}
 
-	db, err := store.Open(cfg.DBPath, store.Options{Timeout: cfg.LockTimeout})
+// scanResult is what one scan did and what the database holds after it.
+type scanResult struct {
+	*scan.Summary
+	Items, Feeds int // totals in the database
+}
+
+// scanOnce is one scan as `feedpub scan` and every scheduled scan of
+// `feedpub serve` run it: open the database (waiting up to the lock
+// timeout for another scan to finish), scan, count, close, so that the
+// database is open only while a scan runs. It logs every input problem and
+// the summary line. Its error is an *exitError: ExitFatal when publishing
+// failed, errRejected when the feeds were published but some input was
+// rejected. The result is nil only when the database could not be opened.
+func scanOnce(ctx context.Context, log *slog.Logger, opts scan.Options) (*scanResult, error) {
+	cfg := opts.Config
+	db, err := openDB(ctx, cfg.DBPath, cfg.LockTimeout)
 	if errors.Is(err, store.ErrLocked) {
-		return &exitError{code: ExitFatal, err: fmt.Errorf("another feedpub process is scanning (%s is locked); gave up after %s", cfg.DBPath, cfg.LockTimeout)}
+		return nil, &exitError{code: ExitFatal, err: fmt.Errorf("another feedpub process is scanning (%s is locked); gave up after %s", cfg.DBPath, cfg.LockTimeout)}
 	}
 	if err != nil {
-		return &exitError{code: ExitFatal, err: err}
+		return nil, &exitError{code: ExitFatal, err: err}
 	}
 	defer db.Close()
 
-	sum, err := scan.Run(ctx, db, scan.Options{Config: cfg, Rebuild: o.rebuild, Now: env.Now, Workers: o.workers})
+	sum, err := scan.Run(ctx, db, opts)
+	res := &scanResult{Summary: sum}
 	logProblems(log, cfg.ListingsDir, sum.Problems)
 	if err != nil {
-		return &exitError{code: ExitFatal, err: err}
+		return res, &exitError{code: ExitFatal, err: err}
+	}
+	if err := db.View(func(tx *store.Tx) error {
+		res.Items, res.Feeds = tx.Counts()
+		return nil
+	}); err != nil {
+		return res, &exitError{code: ExitFatal, err: fmt.Errorf("count items and feeds: %w", err)}
 	}
 	for _, e := range sum.OutputErrors {
 		log.Error("document not published: it failed its check; the last good file stays", "error", e)
@@ -113,12 +139,36 @@ func runScan(ctx context.Context, env Env, log *slog.Logger, o *scanOptions) err
 		"feeds_regenerated", sum.FeedsRegenerated, "files_written", sum.FilesWritten,
 		"duration", sum.Duration.Round(1e6))
 	if len(sum.OutputErrors) > 0 {
-		return &exitError{code: ExitFatal, err: fmt.Errorf("%d document(s) failed their check and were not published", len(sum.OutputErrors))}
+		return res, &exitError{code: ExitFatal, err: fmt.Errorf("%d document(s) failed their check and were not published", len(sum.OutputErrors))}
 	}
 	if sum.Rejected() {
-		return errRejected
+		return res, errRejected
 	}
-	return nil
+	return res, nil
+}
+
+// openDB opens the database, waiting up to timeout (zero: for ever) for
+// another process's lock, in short steps so that the wait ends as soon as
+// ctx does: a server shutting down does not sit out --lock-timeout.
+func openDB(ctx context.Context, path string, timeout time.Duration) (*store.DB, error) {
+	const step = 200 * time.Millisecond
+	deadline := time.Now().Add(timeout)
+	for {
+		wait := step
+		if timeout > 0 {
+			wait = min(step, max(time.Until(deadline), time.Millisecond))
+		}
+		db, err := store.Open(path, store.Options{Timeout: wait})
+		if !errors.Is(err, store.ErrLocked) {
+			return db, err
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("stopped waiting for the database lock: %w", context.Cause(ctx))
+		}
+		if timeout > 0 && !time.Now().Before(deadline) {
+			return nil, err
+		}
+	}
 }
 
 // logProblems logs each input problem with the file's path as the

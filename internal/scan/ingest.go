@@ -238,6 +238,11 @@ func (in *ingester) place(rows []row) []int64 {
 		}
 		byDay[d] = append(byDay[d], i)
 	}
+	// Seconds chosen for earlier days of this file are not claimed yet:
+	// later days must avoid them too (a future date and today's both end
+	// up at "now").
+	chosen := map[int64]bool{}
+	taken := func(t int64) bool { return chosen[t] || in.tx.InstantTaken(t) }
 	for _, d := range days {
 		idx := byDay[d]
 		known := make([]int64, 0, len(idx))
@@ -250,9 +255,10 @@ func (in *ingester) place(rows []row) []int64 {
 				known, pos = append(known, it.Published.Unix()), append(pos, i)
 			}
 		}
-		placed := placeDay(d, in.loc, in.now, known, in.tx.InstantTaken)
+		placed := placeDay(d, in.loc, in.now, known, taken)
 		for k, i := range pos {
 			out[i] = placed[k]
+			chosen[placed[k]] = true
 		}
 	}
 	return out

@@ -1,0 +1,310 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/feedpub/feedpub/internal/scan"
+	"github.com/feedpub/feedpub/internal/schedule"
+	"github.com/feedpub/feedpub/internal/server"
+)
+
+type serveOptions struct {
+	site      siteOptions
+	workers   int
+	addr      string
+	schedule  string
+	maxAge    maxAgeFlag
+	accessLog bool
+	drain     time.Duration
+	scanGrace time.Duration
+}
+
+// maxAutoMaxAge caps the max-age derived from the schedule: past an hour,
+// a reader would wait too long for a feed that changed, and a conditional
+// request costs the server next to nothing.
+const maxAutoMaxAge = time.Hour
+
+func newServeCommand(env Env, g *globalOptions) *cobra.Command {
+	o := &serveOptions{maxAge: maxAgeFlag{auto: true}}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the feeds over HTTP and scan on a schedule",
+		Long: `serve publishes the output directory over HTTP and runs the same scan as
+'feedpub scan' once at start and then on --schedule (a cron spec: five
+fields, or @hourly, @every 5m...). A scan still running when the next is due
+makes that one skipped, not stacked. The database is open only while a scan
+runs, so 'feedpub scan' from cron can run beside the server: whichever comes
+second waits up to --lock-timeout.
+
+Files get strong ETags (one per coding), Last-Modified, 304s for
+If-None-Match and If-Modified-Since, gzip and brotli, and Cache-Control:
+public, max-age (by default the time between scheduled scans, at most 1h).
+GET /healthz answers 200 with the last scan in JSON, or 503 before the first
+scan finishes and while the last one failed; GET /metrics is for Prometheus.
+
+On SIGINT or SIGTERM it stops accepting connections, lets requests under way
+finish (up to --drain-timeout) and a running scan finish (up to
+--scan-grace, then cancels it), and exits 0. Exit status 1: bad flags, the
+address is taken, or the output directory cannot be created.`,
+		Example: `  feedpub serve
+  feedpub serve --addr :8080 --schedule '*/10 * * * *' --base-url https://example.org/feeds/
+  feedpub serve --schedule '@every 1m' --access-log --log-format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			log, err := g.logger(env.Stderr)
+			if err != nil {
+				return err
+			}
+			return runServe(cmd.Context(), env, log, o)
+		},
+	}
+	o.site.AddFlags(cmd.Flags())
+	fs := cmd.Flags()
+	fs.IntVar(&o.workers, "workers", 0, "files read and parsed in parallel during a scan (default: one per CPU)")
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on; ':8080' for every interface")
+	fs.StringVar(&o.schedule, "schedule", "@every 5m", "when to scan: a cron spec (5 fields, local time, or CRON_TZ=Zone first) or @every DURATION, @hourly...")
+	fs.Var(&o.maxAge, "max-age", "Cache-Control max-age of the files: a duration, or auto for the time between scans (at most 1h)")
+	fs.BoolVar(&o.accessLog, "access-log", false, "log one line per request")
+	fs.DurationVar(&o.drain, "drain-timeout", 10*time.Second, "at shutdown, how long requests under way may take to finish")
+	fs.DurationVar(&o.scanGrace, "scan-grace", 30*time.Second, "at shutdown, how long a running scan may take to finish before it is cancelled")
+	return cmd
+}
+
+func runServe(ctx context.Context, env Env, log *slog.Logger, o *serveOptions) error {
+	cfg := o.site.cfg
+	if err := cfg.Validate(); err != nil {
+		return &exitError{code: ExitFatal, err: fmt.Errorf("invalid settings: %w", err)}
+	}
+	if o.drain < 0 || o.scanGrace < 0 {
+		return &exitError{code: ExitFatal, err: errors.New("invalid settings: --drain-timeout and --scan-grace must not be negative")}
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	scans := newScanTracker(reg, env.Now)
+	opts := scan.Options{Config: cfg, Now: env.Now, Workers: o.workers}
+	sched, err := schedule.New(o.schedule, "scan", func(ctx context.Context) error {
+		return scans.run(ctx, log, opts)
+	}, log)
+	if err != nil {
+		return &exitError{code: ExitFatal, err: fmt.Errorf("--schedule: %w", err)}
+	}
+	scans.next = sched.NextRun
+	maxAge := o.maxAge.d
+	if o.maxAge.auto {
+		maxAge = min(sched.Interval(env.Now()), maxAutoMaxAge)
+	}
+
+	// The directory must exist to be served before the first scan fills it.
+	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
+		return &exitError{code: ExitFatal, err: fmt.Errorf("create output directory: %w", err)}
+	}
+	sopts := server.Options{Dir: cfg.OutDir, MaxAge: maxAge, Health: scans.health, Registry: reg, Log: log, Now: env.Now}
+	if o.accessLog {
+		sopts.AccessLog = log
+	}
+	srv, err := server.New(sopts)
+	if err != nil {
+		return &exitError{code: ExitFatal, err: err}
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return &exitError{code: ExitFatal, err: fmt.Errorf("listen: %w", err)}
+	}
+	hs := server.HTTPServer(srv, server.DefaultLimits, log)
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	log.Info("serving", "addr", ln.Addr().String(), "dir", cfg.OutDir, "schedule", o.schedule,
+		"max_age", maxAge.String(), "db", cfg.DBPath, "data", cfg.ListingsDir)
+	sched.Start()
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "drain_timeout", o.drain.String(), "scan_grace", o.scanGrace.String())
+	case serveErr = <-served:
+		log.Error("server stopped", "error", serveErr)
+	}
+	// Stop accepting and drain the requests under way while a running
+	// scan finishes: the two bounds run side by side, not one after the
+	// other.
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		dctx, cancel := context.WithTimeout(context.Background(), o.drain)
+		defer cancel()
+		if err := hs.Shutdown(dctx); err != nil {
+			log.Warn("requests still under way at the drain timeout: closing them", "error", err)
+			hs.Close()
+		}
+	})
+	wg.Go(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), o.scanGrace)
+		defer cancel()
+		if err := sched.Stop(sctx); err != nil {
+			log.Warn("exiting with a scan still running; the next scan finishes its work", "error", err)
+		}
+	})
+	wg.Wait()
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return &exitError{code: ExitFatal, err: fmt.Errorf("serve: %w", serveErr)}
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// maxAgeFlag is --max-age: a duration, or "auto".
+type maxAgeFlag struct {
+	auto bool
+	d    time.Duration
+}
+
+func (f *maxAgeFlag) String() string {
+	if f.auto {
+		return "auto"
+	}
+	return f.d.String()
+}
+
+func (f *maxAgeFlag) Set(s string) error {
+	if s == "auto" {
+		*f = maxAgeFlag{auto: true}
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return fmt.Errorf("want auto or a duration of at least 0s, like 5m")
+	}
+	*f = maxAgeFlag{d: d}
+	return nil
+}
+
+func (f *maxAgeFlag) Type() string { return "auto|duration" }
+
+// scanTracker runs the scheduled scans and remembers how they went, for
+// /healthz and /metrics.
+type scanTracker struct {
+	now  func() time.Time
+	next func() time.Time
+
+	mu    sync.Mutex
+	state server.Health
+
+	scans    *prometheus.CounterVec
+	duration prometheus.Histogram
+	items    prometheus.Gauge
+	feeds    prometheus.Gauge
+	last     prometheus.Gauge
+}
+
+func newScanTracker(reg prometheus.Registerer, now func() time.Time) *scanTracker {
+	t := &scanTracker{
+		now:  now,
+		next: func() time.Time { return time.Time{} },
+		scans: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedpub_scans_total",
+			Help: "Scans finished, by outcome: ok, rejected (published, some input rejected), failed.",
+		}, []string{"outcome"}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "feedpub_scan_duration_seconds",
+			Help:    "How long scans took.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 4, 9), // 10 ms to 11 min
+		}),
+		items: prometheus.NewGauge(prometheus.GaugeOpts{Name: "feedpub_items", Help: "Items in the database after the last scan."}),
+		feeds: prometheus.NewGauge(prometheus.GaugeOpts{Name: "feedpub_feeds", Help: "Feeds (combined, categories, listings) after the last scan."}),
+		last: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "feedpub_last_scan_timestamp_seconds",
+			Help: "When the last scan finished, as a Unix time.",
+		}),
+	}
+	for _, o := range []string{server.OutcomeOK, server.OutcomeRejected, server.OutcomeFailed} {
+		t.scans.WithLabelValues(o) // show zeros before the first scan
+	}
+	reg.MustRegister(t.scans, t.duration, t.items, t.feeds, t.last)
+	return t
+}
+
+// run is one scheduled scan: scanOnce, exactly what `feedpub scan` runs,
+// with its outcome recorded. Rejected input is not an error here: each
+// problem is already logged, and the feeds were published. A panic is
+// recorded as a failure and passed on for the scheduler to log.
+func (t *scanTracker) run(ctx context.Context, log *slog.Logger, opts scan.Options) error {
+	started := t.now()
+	t.mu.Lock()
+	t.state.Running = true
+	t.mu.Unlock()
+	defer func() {
+		if r := recover(); r != nil {
+			t.finish(started, nil, fmt.Errorf("panic: %v", r))
+			panic(r)
+		}
+	}()
+	res, err := scanOnce(ctx, log, opts)
+	var ee *exitError
+	if errors.As(err, &ee) && ee != errRejected {
+		err = ee.err // the message without the exit code wrapper
+	}
+	t.finish(started, res, err)
+	if err == errRejected {
+		return nil
+	}
+	return err
+}
+
+func (t *scanTracker) finish(started time.Time, res *scanResult, err error) {
+	finished := t.now()
+	r := &server.ScanReport{Started: started, Finished: finished, Outcome: server.OutcomeOK}
+	switch {
+	case err == errRejected:
+		r.Outcome, r.Error = server.OutcomeRejected, err.Error()
+	case err != nil:
+		r.Outcome, r.Error = server.OutcomeFailed, err.Error()
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if r.Outcome == server.OutcomeFailed {
+		// The database was not counted: keep the last counts.
+		if prev := t.state.Last; prev != nil {
+			r.Items, r.Feeds = prev.Items, prev.Feeds
+		}
+		t.state.LastError, t.state.LastErrorAt = r.Error, finished
+	} else if res != nil {
+		r.Items, r.Feeds = res.Items, res.Feeds
+		t.items.Set(float64(r.Items))
+		t.feeds.Set(float64(r.Feeds))
+	}
+	t.state.Last = r
+	t.state.Running = false
+	t.scans.WithLabelValues(r.Outcome).Inc()
+	t.duration.Observe(finished.Sub(started).Seconds())
+	t.last.Set(float64(finished.UnixNano()) / 1e9)
+}
+
+// health is the server's view of the scans.
+func (t *scanTracker) health() server.Health {
+	t.mu.Lock()
+	h := t.state
+	if h.Last != nil {
+		last := *h.Last
+		h.Last = &last
+	}
+	t.mu.Unlock()
+	h.Next = t.next()
+	return h
+}
