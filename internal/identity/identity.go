@@ -36,8 +36,12 @@ func ItemKey(title string, d model.Date) Key {
 var folder = cases.Fold()
 
 // typography maps characters that vary between copies of the same text
-// (typographic quotes and dashes, non-breaking spaces) to one spelling.
+// (typographic quotes and dashes) to one spelling, and drops invisible
+// characters that copying from a web page adds or loses (soft hyphen,
+// zero-width space, word joiner, byte-order mark). Non-breaking and other
+// spaces are whitespace to NormalizeTitle.
 var typography = strings.NewReplacer(
+	"\u00AD", "", "\u200B", "", "\u2060", "", "\uFEFF", "",
 	"\u2018", "'", "\u2019", "'", "\u201A", "'", "\u201B", "'", "\u2032", "'", "\u00B4", "'", "`", "'",
 	"\u201C", `"`, "\u201D", `"`, "\u201E", `"`, "\u201F", `"`, "\u2033", `"`, "\u00AB", `"`, "\u00BB", `"`,
 	"\u2010", "-", "\u2011", "-", "\u2012", "-", "\u2013", "-", "\u2014", "-", "\u2015", "-", "\u2212", "-",
@@ -45,8 +49,12 @@ var typography = strings.NewReplacer(
 )
 
 // NormalizeTitle returns the form of s used to recognise an item: Unicode
-// NFC, typographic quotes and dashes folded, case-folded, whitespace
-// collapsed and trimmed.
+// NFC, typographic quotes and dashes folded, invisible characters dropped,
+// case-folded, whitespace collapsed and trimmed.
+//
+// Item keys, and so the identity of every stored item, depend on this
+// function: any change to its output for an existing title makes that item
+// new again on the next scan. The tests pin literal ids for that reason.
 func NormalizeTitle(s string) string {
 	s = norm.NFC.String(s)
 	s = typography.Replace(s)
@@ -74,7 +82,7 @@ func foldPunct(s string) string {
 	b.Grow(len(s))
 	space := false
 	for i, r := range rs {
-		if unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r) {
+		if isWordRune(r) {
 			if space && b.Len() > 0 {
 				b.WriteByte(' ')
 			}
@@ -90,4 +98,7 @@ func foldPunct(s string) string {
 	return b.String()
 }
 
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }
+// isWordRune reports whether r belongs to a word: a letter, a digit or a
+// mark. Marks of every kind count: Indic vowel signs are spacing marks
+// (Mc), and treating them as punctuation would fold "कमी" and "कम" together.
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r) }

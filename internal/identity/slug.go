@@ -15,7 +15,8 @@ import (
 // MaxSlugLength keeps URLs readable; longer names are cut at a hyphen.
 const MaxSlugLength = 60
 
-// letters that do not decompose into a base letter plus marks.
+// latin spells in ASCII the Latin letters that do not decompose into a
+// base letter plus marks.
 var latin = strings.NewReplacer(
 	"ø", "o", "æ", "ae", "œ", "oe", "ł", "l", "đ", "d", "ð", "d", "þ", "th", "ı", "i", "ß", "ss",
 )
@@ -26,8 +27,10 @@ var latin = strings.NewReplacer(
 // non-empty, URL-safe slug. Callers store the slug once chosen: this
 // function may improve, published URLs must not move.
 func Slug(name string) string {
-	s := latin.Replace(FoldName(name))
-	s = norm.NFD.String(s)
+	// Decompose first, compatibility forms included (full-width letters,
+	// ligatures), then replace the letters that do not decompose: "Ǿ"
+	// decomposes to "ø" and a mark, which must still become "o".
+	s := latin.Replace(norm.NFKD.String(FoldName(name)))
 	var b strings.Builder
 	dash := false
 	for _, r := range s {

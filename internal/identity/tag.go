@@ -18,10 +18,21 @@ type TagScheme struct {
 	Date      string // YYYY, YYYY-MM or YYYY-MM-DD
 }
 
+// RFC 4151 section 2.1:
+//
+//	authorityName = DNSname / emailAddress
+//	DNSname = DNScomp *( "."  DNScomp )
+//	DNScomp = alphaNum [*(alphaNum /"-") alphaNum]
+//	emailAddress = 1*(alphaNum /"-"/"."/"_") "@" DNSname
+//	date = year ["-" month ["-" day]]
+//
+// DNScomp is further held to DNS's 63 characters.
+const dnsPattern = `[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*`
+
 var (
-	dnsName  = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
-	emailish = regexp.MustCompile(`^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$`)
-	tagDate  = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
+	dnsName      = regexp.MustCompile(`^` + dnsPattern + `$`)
+	emailAddress = regexp.MustCompile(`^[A-Za-z0-9._-]+@` + dnsPattern + `$`)
+	tagDate      = regexp.MustCompile(`^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$`)
 )
 
 // ErrTagScheme is returned by Validate for an authority or date that RFC
@@ -30,7 +41,7 @@ var ErrTagScheme = errors.New("invalid tag URI scheme")
 
 // Validate checks the scheme against RFC 4151's grammar.
 func (s TagScheme) Validate() error {
-	if !dnsName.MatchString(s.Authority) && !emailish.MatchString(s.Authority) {
+	if !dnsName.MatchString(s.Authority) && !emailAddress.MatchString(s.Authority) {
 		return fmt.Errorf("%w: authority %q is not a DNS name or email address", ErrTagScheme, s.Authority)
 	}
 	if !tagDate.MatchString(s.Date) {

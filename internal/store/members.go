@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 )
 
 // AddMember records that item seq joined the feed at path, after every
@@ -42,7 +43,11 @@ func (t *Tx) Members(path string, from uint64, n int) ([]uint64, error) {
 	if b == nil {
 		return nil, fmt.Errorf("store: members of feed %s: not found", path)
 	}
-	seqs := make([]uint64, 0, n)
+	if n <= 0 || from > b.Sequence() {
+		return nil, nil
+	}
+	// Members from..Sequence() exist: never reserve more.
+	seqs := make([]uint64, 0, min(uint64(n), b.Sequence()-from+1))
 	c := b.Cursor()
 	for k, v := c.Seek(u64(from)); k != nil && len(seqs) < n; k, v = c.Next() {
 		seqs = append(seqs, binary.BigEndian.Uint64(v))
@@ -65,6 +70,9 @@ func (t *Tx) MarkPages(seqs ...uint64) error {
 // seq order, from the first seq ≥ after+1.
 func (t *Tx) DirtyPages(after uint64, n int) []uint64 {
 	var seqs []uint64
+	if after == math.MaxUint64 { // after+1 would wrap to the first page
+		return nil
+	}
 	c := t.tx.Bucket(bucketPages).Cursor()
 	for k, _ := c.Seek(u64(after + 1)); k != nil && len(seqs) < n; k, _ = c.Next() {
 		seqs = append(seqs, binary.BigEndian.Uint64(k))

@@ -9,8 +9,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -38,7 +41,8 @@ var keySchema = []byte("schema")
 // Errors returned by Open. Each wraps the underlying cause.
 var (
 	// ErrLocked is returned when another process holds the database and
-	// did not release it within Options.Timeout. It wraps bbolt's ErrTimeout.
+	// did not release it within Options.Timeout. The error returned wraps
+	// both ErrLocked and bbolt's ErrTimeout.
 	ErrLocked = errors.New("database is locked by another feedpub process")
 	// ErrSchemaTooNew is returned for a database written by a newer feedpub.
 	ErrSchemaTooNew = errors.New("database schema is newer than this feedpub understands")
@@ -84,31 +88,92 @@ type DB struct {
 // Open opens or creates the database at path and brings its schema up to
 // date. A file that is not a feedpub database, or has a newer schema, is
 // reported and left untouched.
+//
+// An existing file is first inspected read-only: opened read-write, bbolt
+// may write to a file before feedpub has looked at it (it rebuilds a
+// freelist that was not saved) and reads pages that a truncated file no
+// longer has, which kills the process with SIGBUS instead of returning an
+// error.
 func Open(path string, opts Options) (*DB, error) {
+	var deadline time.Time
+	if opts.Timeout > 0 {
+		deadline = time.Now().Add(opts.Timeout)
+	}
+	info, err := os.Stat(path)
+	switch {
+	case err == nil && info.IsDir():
+		return nil, fmt.Errorf("store: %s: %w: it is a directory", path, ErrNotFeedpub)
+	case opts.ReadOnly && errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("store: %s: no database (run a scan first): %w", path, err)
+	case opts.ReadOnly && err == nil && info.Size() == 0:
+		return nil, fmt.Errorf("store: %s: %w: the file is empty (run a scan first)", path, ErrNotFeedpub)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if !opts.ReadOnly && err == nil && info.Size() > 0 {
+		look, err := openBolt(path, opts, true, opts.Timeout)
+		if err != nil {
+			return nil, err
+		}
+		_, _, err = look.schema()
+		look.bolt.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
 	if !opts.ReadOnly {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return nil, fmt.Errorf("store: create directory for %s: %w", path, err)
 		}
 	}
+	timeout := opts.Timeout
+	if !deadline.IsZero() {
+		// What the look left of the wait; never 0, which would wait forever.
+		timeout = max(time.Until(deadline), time.Nanosecond)
+	}
+	db, err := openBolt(path, opts, opts.ReadOnly, timeout)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.migrate(opts.ReadOnly); err != nil {
+		db.bolt.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// openBolt opens the bbolt file, sorting its errors into ErrLocked,
+// ErrNotFeedpub and the rest.
+func openBolt(path string, opts Options, readOnly bool, timeout time.Duration) (db *DB, err error) {
+	defer guard(path, &err)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	bdb, err := bolt.Open(path, 0o644, &bolt.Options{
-		Timeout:  opts.Timeout,
-		ReadOnly: opts.ReadOnly,
+		Timeout:  timeout,
+		ReadOnly: readOnly,
 		NoSync:   opts.NoSync,
 	})
 	switch {
 	case errors.Is(err, bolterrors.ErrTimeout):
-		return nil, fmt.Errorf("store: %s: %w (waited %s)", path, ErrLocked, opts.Timeout)
-	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrChecksum):
+		return nil, fmt.Errorf("store: %s: %w (waited %s): %w", path, ErrLocked, opts.Timeout, err)
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrChecksum),
+		err != nil && strings.Contains(err.Error(), "file size too small"): // bbolt has no error value for it
 		return nil, fmt.Errorf("store: %s: %w: %v", path, ErrNotFeedpub, err)
 	case err != nil:
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	db := &DB{bolt: bdb, path: path}
-	if err := db.migrate(opts.ReadOnly); err != nil {
-		bdb.Close()
-		return nil, err
+	return &DB{bolt: bdb, path: path}, nil
+}
+
+// guard turns a panic or a fault reading the mapped file into
+// ErrNotFeedpub: bbolt panics on some corrupt pages, and reading a page
+// past the end of a truncated file faults. It must be deferred directly.
+// A bbolt handle opened before the panic cannot be closed and keeps its
+// lock until the process exits: the price of not crashing on a corrupt
+// file.
+func guard(path string, err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("store: %s: %w: corrupt file (%v)", path, ErrNotFeedpub, r)
 	}
-	return db, nil
 }
 
 // Path returns the database file's path.
@@ -123,7 +188,14 @@ func (db *DB) Close() error {
 }
 
 func (db *DB) version() (v uint64, fresh bool, err error) {
+	defer guard(db.path, &err)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	err = db.bolt.View(func(tx *bolt.Tx) error {
+		// A file cut short (a partial copy, a full disk) lacks pages its
+		// meta page counts; reading them would fault.
+		if info, err := os.Stat(db.path); err == nil && info.Size() < tx.Size() {
+			return fmt.Errorf("store: %s: %w: truncated to %d bytes, its pages need %d", db.path, ErrNotFeedpub, info.Size(), tx.Size())
+		}
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {
 			empty := true
@@ -144,13 +216,20 @@ func (db *DB) version() (v uint64, fresh bool, err error) {
 	return v, fresh, err
 }
 
+// schema returns the file's schema version, or an error if this build
+// cannot use the file at all.
+func (db *DB) schema() (v uint64, fresh bool, err error) {
+	v, fresh, err = db.version()
+	if err == nil && v > SchemaVersion {
+		err = fmt.Errorf("store: %s: %w (file has version %d, this build knows up to %d)", db.path, ErrSchemaTooNew, v, SchemaVersion)
+	}
+	return v, fresh, err
+}
+
 func (db *DB) migrate(readOnly bool) error {
-	v, fresh, err := db.version()
+	v, fresh, err := db.schema()
 	if err != nil {
 		return err
-	}
-	if v > SchemaVersion {
-		return fmt.Errorf("store: %s: %w (file has version %d, this build knows up to %d)", db.path, ErrSchemaTooNew, v, SchemaVersion)
 	}
 	if v == SchemaVersion && !fresh {
 		return nil

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"math"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -69,33 +70,50 @@ func (t *Tx) Item(seq uint64) (*model.Item, error) {
 }
 
 // PutItem stores it. An item with Seq 0 is new: it gets the next seq and
-// its key is indexed.
+// its key is indexed. A new item whose key is already stored is refused:
+// one key is one item, forever. it.Seq is set only if PutItem succeeds.
 func (t *Tx) PutItem(it *model.Item) error {
 	items := t.tx.Bucket(bucketItems)
 	items.FillPercent = appendFill
-	if it.Seq == 0 {
-		seq, err := items.NextSequence()
-		if err != nil {
+	seq := it.Seq
+	if seq == 0 {
+		if len(it.Key) == 0 {
+			return fmt.Errorf("store: new item %q has no identity key", it.Title)
+		}
+		keys := t.tx.Bucket(bucketKeys)
+		if old, ok := t.ItemSeq(it.Key); ok {
+			return fmt.Errorf("store: new item %q: key %x is already item %d", it.Title, it.Key, old)
+		}
+		var err error
+		if seq, err = items.NextSequence(); err != nil {
 			return fmt.Errorf("store: next item seq: %w", err)
 		}
-		it.Seq = seq
-		if err := t.tx.Bucket(bucketKeys).Put(it.Key, u64(seq)); err != nil {
+		if err := keys.Put(it.Key, u64(seq)); err != nil {
 			return fmt.Errorf("store: index item %d: %w", seq, err)
 		}
+	} else if seq > items.Sequence() {
+		// A seq never handed out would be overwritten by a later new item.
+		return fmt.Errorf("store: item %d: no such seq was ever assigned (last is %d)", seq, items.Sequence())
 	}
-	v, err := encode(it)
+	stored := *it
+	stored.Seq = seq
+	v, err := encode(&stored)
 	if err != nil {
-		return fmt.Errorf("store: encode item %d: %w", it.Seq, err)
+		return fmt.Errorf("store: encode item %d: %w", seq, err)
 	}
-	if err := items.Put(u64(it.Seq), v); err != nil {
-		return fmt.Errorf("store: put item %d: %w", it.Seq, err)
+	if err := items.Put(u64(seq), v); err != nil {
+		return fmt.Errorf("store: put item %d: %w", seq, err)
 	}
+	it.Seq = seq
 	return nil
 }
 
 // ItemsAfter returns up to n items with seq > after, in seq order.
 func (t *Tx) ItemsAfter(after uint64, n int) ([]*model.Item, error) {
 	var items []*model.Item
+	if after == math.MaxUint64 { // after+1 would wrap to the first item
+		return nil, nil
+	}
 	c := t.tx.Bucket(bucketItems).Cursor()
 	for k, v := c.Seek(u64(after + 1)); k != nil && len(items) < n; k, v = c.Next() {
 		it := new(model.Item)
@@ -127,7 +145,9 @@ func (t *Tx) InstantTaken(unix int64) bool {
 }
 
 // ClaimInstant records that item seq uses the Unix second, so no other
-// item gets the same published or updated instant.
+// item gets the same published or updated instant. It does not check: the
+// caller picks a second that InstantTaken or FreeInstantAtOrBefore showed
+// free. A second claimed twice stays taken and records the later item.
 func (t *Tx) ClaimInstant(unix int64, seq uint64) error {
 	if err := t.tx.Bucket(bucketInstants).Put(instantKey(unix), u64(seq)); err != nil {
 		return fmt.Errorf("store: claim instant %d: %w", unix, err)
@@ -174,6 +194,11 @@ func (t *Tx) FeedPath(kind model.FeedKind, fold string) (string, bool) {
 
 // PutFeed stores f, indexing its folded name and creating its log.
 func (t *Tx) PutFeed(f *model.Feed) error {
+	// One folded name, one feed: repointing it would orphan the feed that
+	// holds it and split its category.
+	if p, ok := t.FeedPath(f.Kind, f.Fold); f.Fold != "" && ok && p != f.Path {
+		return fmt.Errorf("store: put feed %s: %s name %q already belongs to feed %s", f.Path, f.Kind, f.Fold, p)
+	}
 	v, err := encode(f)
 	if err != nil {
 		return fmt.Errorf("store: encode feed %s: %w", f.Path, err)
@@ -227,15 +252,22 @@ func (t *Tx) AppendLog(path string, seq uint64) error {
 }
 
 // Newest returns up to n distinct items of the feed at path, most
-// recently added or changed first. It walks the log from its end, so it
-// costs the same for a feed of fifty items as for one of a million.
+// recently added or changed first. It walks the log from its end until it
+// has n distinct items, so a feed of a million items costs what one of
+// fifty does; but entries of items already seen are walked too, and a feed
+// with fewer than n items is walked whole, however often they changed.
 func (t *Tx) Newest(path string, n int) ([]uint64, error) {
 	log := t.tx.Bucket(bucketLogs).Bucket([]byte(path))
 	if log == nil {
 		return nil, fmt.Errorf("store: log of feed %s: not found", path)
 	}
-	seqs := make([]uint64, 0, n)
-	seen := make(map[uint64]bool, n)
+	if n <= 0 {
+		return nil, nil
+	}
+	// The log holds at most Sequence() entries: never reserve more.
+	hint := int(min(uint64(n), log.Sequence()))
+	seqs := make([]uint64, 0, hint)
+	seen := make(map[uint64]bool, hint)
 	c := log.Cursor()
 	for k, v := c.Last(); k != nil && len(seqs) < n; k, v = c.Prev() {
 		seq := binary.BigEndian.Uint64(v)
