@@ -228,7 +228,7 @@ func (s *Server) load(rel, path string) (*entry, result) {
 		return nil, s.classify(rel, errTooLarge)
 	}
 	s.metrics.loads.Inc()
-	return s.newEntry(rel, data, keyOf(fi), fi.ModTime(), s.cacheControl), found
+	return s.newEntry(rel, data, keyOf(fi), fi.ModTime(), s.cacheControlOf(rel)), found
 }
 
 // readAll reads f to its end into buf.

@@ -27,11 +27,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/feedpub/feedpub/internal/model"
 )
 
 // Reserved paths, answered by the server itself and never looked up in the
@@ -133,6 +136,20 @@ func New(opts Options) (*Server, error) {
 	s.promh = promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slogPrinter{s.log}})
 	s.favicon = s.newEntry(faviconName, faviconICO, fileKey{}, time.Time{}, faviconCacheControl)
 	return s, nil
+}
+
+// immutable is the Cache-Control of full archive pages (RFC 5005): their
+// URLs and entries never change once written, so caches may keep them a
+// year without asking again.
+var immutable = []string{"public, max-age=31536000, immutable"}
+
+// cacheControlOf chooses the Cache-Control of the file at rel: archive
+// pages never change, everything else may change with the next scan.
+func (s *Server) cacheControlOf(rel string) []string {
+	if _, _, ok := model.SplitArchiveDir(path.Dir(rel)); ok {
+		return immutable
+	}
+	return s.cacheControl
 }
 
 // Close releases the directory.

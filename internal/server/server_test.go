@@ -314,6 +314,15 @@ func TestCacheControl(t *testing.T) {
 			t.Errorf("%s: Cache-Control %q, want no-store", p, got)
 		}
 	}
+	// Full archive pages never change: cached for a year, immutable.
+	write(t, filepath.Join(s.dir, "category", "news", "archive", "3", "atom.xml"), "<feed/>")
+	write(t, filepath.Join(s.dir, "category", "archive", "atom.xml"), "<feed/>") // a category named "archive"
+	if got := s.get("/category/news/archive/3/atom.xml").get("Cache-Control"); got != "public, max-age=31536000, immutable" {
+		t.Errorf("archive page: Cache-Control %q", got)
+	}
+	if got := s.get("/category/archive/atom.xml").get("Cache-Control"); got != "public, max-age=90" {
+		t.Errorf("feed named archive: Cache-Control %q", got)
+	}
 	if _, err := server.New(server.Options{Dir: t.TempDir(), MaxAge: -time.Second}); err == nil {
 		t.Error("negative max-age accepted")
 	}
