@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 
@@ -144,12 +145,20 @@ func (t *Tx) InstantTaken(unix int64) bool {
 	return t.tx.Bucket(bucketInstants).Get(instantKey(unix)) != nil
 }
 
+// ErrInstantTaken is returned by ClaimInstant for a second another item
+// already uses: two entries of one feed must never share an instant.
+var ErrInstantTaken = errors.New("instant already used by another item")
+
 // ClaimInstant records that item seq uses the Unix second, so no other
-// item gets the same published or updated instant. It does not check: the
-// caller picks a second that InstantTaken or FreeInstantAtOrBefore showed
-// free. A second claimed twice stays taken and records the later item.
+// item gets the same published or updated instant. The caller picks a
+// second that InstantTaken or FreeInstantAtOrBefore showed free; a second
+// held by another item is refused.
 func (t *Tx) ClaimInstant(unix int64, seq uint64) error {
-	if err := t.tx.Bucket(bucketInstants).Put(instantKey(unix), u64(seq)); err != nil {
+	b := t.tx.Bucket(bucketInstants)
+	if v := b.Get(instantKey(unix)); len(v) == 8 && binary.BigEndian.Uint64(v) != seq {
+		return fmt.Errorf("store: claim instant %d for item %d: %w (item %d)", unix, seq, ErrInstantTaken, binary.BigEndian.Uint64(v))
+	}
+	if err := b.Put(instantKey(unix), u64(seq)); err != nil {
 		return fmt.Errorf("store: claim instant %d: %w", unix, err)
 	}
 	return nil
@@ -367,7 +376,11 @@ func (s FileStat) bytes() []byte {
 // FileStats calls fn with every listing file's stat, in path order. It
 // decodes nothing: a rescan of 100,000 files reads them all.
 func (t *Tx) FileStats(fn func(path string, st FileStat)) {
-	t.tx.Bucket(bucketStats).ForEach(func(k, v []byte) error {
+	b := t.tx.Bucket(bucketStats)
+	if b == nil {
+		return
+	}
+	b.ForEach(func(k, v []byte) error {
 		if len(v) != 48 {
 			return nil
 		}

@@ -325,12 +325,17 @@ func TestInstants(t *testing.T) {
 	})
 }
 
-// ClaimInstant trusts its caller: a second claimed twice stays taken.
+// A second held by one item is refused to another, and stays with the
+// first; the same item may claim it again.
 func TestClaimInstantTwice(t *testing.T) {
 	t.Parallel()
 	db := storetest.MustOpen(t)
 	update(t, db, func(tx *store.Tx) error { return tx.ClaimInstant(-86400, 1) })
-	update(t, db, func(tx *store.Tx) error { return tx.ClaimInstant(-86400, 2) })
+	err := db.Update(func(tx *store.Tx) error { return tx.ClaimInstant(-86400, 2) })
+	if !errors.Is(err, store.ErrInstantTaken) {
+		t.Fatalf("second claim by another item: %v, want ErrInstantTaken", err)
+	}
+	update(t, db, func(tx *store.Tx) error { return tx.ClaimInstant(-86400, 1) })
 	view(t, db, func(tx *store.Tx) error {
 		if !tx.InstantTaken(-86400) || tx.FreeInstantAtOrBefore(-86400) != -86401 {
 			t.Error("a second claimed twice is no longer taken")
