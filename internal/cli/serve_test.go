@@ -257,9 +257,12 @@ func TestServeEndToEnd(t *testing.T) {
 			t.Errorf("category/news/%s with gzip: %q %q", f, r.header.Get("Content-Encoding"), r.header.Get("ETag"))
 		}
 	}
-	if _, h := s.health(); h.Last == nil || h.Last.Items != 46 {
-		t.Errorf("healthz items after the new listing: %+v", h.Last)
-	}
+	// The files are published before the scan returns and reports, so the
+	// health report may lag the feed by a moment.
+	eventually(t, 5*time.Second, "healthz to report 46 items", func() bool {
+		_, h := s.health()
+		return h.Last != nil && h.Last.Items == 46
+	})
 	metrics := string(s.get("/metrics").body)
 	for _, want := range []string{`feedpub_http_requests_total{code="304"}`, `feedpub_scans_total{outcome="ok"}`, "feedpub_items 46", "feedpub_feeds 12", "feedpub_scan_duration_seconds_count", "feedpub_http_response_bytes_total"} {
 		if !strings.Contains(metrics, want) {
