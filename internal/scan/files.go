@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,21 +32,76 @@ type candidate struct {
 // is followed; a symlink to a directory, a broken one or a loop is
 // reported and skipped, so one bad link cannot hide or multiply files.
 func walk(root string) ([]candidate, []*listing.Error, error) {
-	var cands []candidate
-	var problems []*listing.Error
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	var w walker
+	if err := w.tree(root, root); err != nil {
+		return nil, w.problems, fmt.Errorf("scan: list %s: %w", root, err)
+	}
+	return w.cands, w.problems, nil
+}
+
+// walkPaths lists the listing files at rels, paths relative to root that
+// may have changed (from file system notifications): files, or directories
+// walked whole. Paths that no longer exist are skipped: a listing file
+// that goes away takes nothing with it.
+func walkPaths(root string, rels []string) ([]candidate, []*listing.Error, error) {
+	var w walker
+	seen := map[string]bool{}
+	for _, rel := range rels {
+		p := filepath.FromSlash(rel)
+		if !filepath.IsLocal(p) || hidden(p) {
+			continue
+		}
+		abs := filepath.Join(root, p)
+		if _, err := os.Lstat(abs); errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err := w.tree(root, abs); err != nil {
+			w.problems = append(w.problems, fileError(rel, "cannot read: %v", unwrapPath(err)))
+		}
+	}
+	cands := w.cands[:0]
+	for _, c := range w.cands {
+		if !seen[c.rel] {
+			seen[c.rel] = true
+			cands = append(cands, c)
+		}
+	}
+	slices.SortFunc(cands, func(a, b candidate) int { return strings.Compare(a.rel, b.rel) })
+	return cands, w.problems, nil
+}
+
+// hidden reports whether a relative path has a dotfile or dot-directory
+// in it.
+func hidden(rel string) bool {
+	for _, part := range strings.Split(filepath.ToSlash(rel), "/") {
+		if strings.HasPrefix(part, ".") {
+			return true
+		}
+	}
+	return false
+}
+
+// walker collects candidates and problems over one or more walks.
+type walker struct {
+	cands    []candidate
+	problems []*listing.Error
+}
+
+// tree walks start, inside the listings dir root.
+func (w *walker) tree(root, start string) error {
+	return filepath.WalkDir(start, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if path == root {
+			if path == start {
 				return err
 			}
-			problems = append(problems, fileError(relPath(root, path), "cannot read: %v", unwrapPath(err)))
+			w.problems = append(w.problems, fileError(relPath(root, path), "cannot read: %v", unwrapPath(err)))
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
 			return nil
 		}
 		name := d.Name()
-		if path != root && strings.HasPrefix(name, ".") {
+		if path != start && strings.HasPrefix(name, ".") {
 			if d.IsDir() {
 				return fs.SkipDir
 			}
@@ -63,27 +119,23 @@ func walk(root string) ([]candidate, []*listing.Error, error) {
 		info, err := os.Stat(path) // follows symlinks
 		switch {
 		case err != nil && isLink:
-			problems = append(problems, fileError(rel, "broken symlink or symlink loop: %v", unwrapPath(err)))
+			w.problems = append(w.problems, fileError(rel, "broken symlink or symlink loop: %v", unwrapPath(err)))
 			return nil
 		case err != nil:
-			problems = append(problems, fileError(rel, "cannot read: %v", unwrapPath(err)))
+			w.problems = append(w.problems, fileError(rel, "cannot read: %v", unwrapPath(err)))
 			return nil
 		case info.IsDir():
-			problems = append(problems, warning(rel, "is a symlink to a directory; not followed"))
+			w.problems = append(w.problems, warning(rel, "is a symlink to a directory; not followed"))
 			return nil
 		case !isListing:
 			return nil
 		case !info.Mode().IsRegular():
-			problems = append(problems, warning(rel, "is not a regular file; skipped"))
+			w.problems = append(w.problems, warning(rel, "is not a regular file; skipped"))
 			return nil
 		}
-		cands = append(cands, candidate{rel: rel, abs: path, size: info.Size(), modTime: info.ModTime()})
+		w.cands = append(w.cands, candidate{rel: rel, abs: path, size: info.Size(), modTime: info.ModTime()})
 		return nil
 	})
-	if err != nil {
-		return nil, problems, fmt.Errorf("scan: list %s: %w", root, err)
-	}
-	return cands, problems, nil
 }
 
 func relPath(root, path string) string {

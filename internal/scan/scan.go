@@ -34,6 +34,11 @@ type Options struct {
 	Now func() time.Time
 	// Workers read and parse files in parallel; 0 means one per CPU.
 	Workers int
+	// Paths, when not nil, are the only listing files (or directories)
+	// that may have changed, relative to the listings dir: the scan reads
+	// those and does not walk the rest. A watcher of the listings dir
+	// gives them; a full scan (nil) catches whatever a watcher missed.
+	Paths []string
 	// Check vets each document before it is published; nil means
 	// feedcheck.Check. Tests replace it to prove a failed check publishes
 	// nothing.
@@ -136,7 +141,21 @@ const (
 // size. Afterwards the stored ones are used; a configured tag scheme still
 // applies to new items.
 func (s *scanner) resolveFixed() error {
-	return s.db.Update(func(tx *store.Tx) error {
+	// Read first: a write transaction costs an fsync even when it changes
+	// nothing, and only the first scan of a database writes here.
+	settled := false
+	err := s.db.View(func(tx *store.Tx) error {
+		settled = tx.Meta(metaTagAuthority) != "" && tx.Meta(metaTagDate) != "" && tx.Meta(metaPageSize) != ""
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	resolve := s.db.Update
+	if settled {
+		resolve = s.db.View
+	}
+	return resolve(func(tx *store.Tx) error {
 		first := func(key, configured, fallback string) (string, error) {
 			if v := tx.Meta(key); v != "" {
 				return v, nil
@@ -179,13 +198,25 @@ func (s *scanner) resolveFixed() error {
 }
 
 func (s *scanner) ingestFiles(ctx context.Context) error {
-	cands, problems, err := walk(s.cfg.ListingsDir)
+	walkAll := func() ([]candidate, []*listing.Error, error) { return walk(s.cfg.ListingsDir) }
+	if s.opts.Paths != nil {
+		walkAll = func() ([]candidate, []*listing.Error, error) { return walkPaths(s.cfg.ListingsDir, s.opts.Paths) }
+	}
+	cands, problems, err := walkAll()
 	s.sum.Problems = append(s.sum.Problems, problems...)
 	if err != nil {
 		return err
 	}
 	known := map[string]store.FileStat{}
 	err = s.db.View(func(tx *store.Tx) error {
+		if s.opts.Paths != nil {
+			for _, c := range cands {
+				if st, ok := tx.FileStat(c.rel); ok {
+					known[c.rel] = st
+				}
+			}
+			return nil
+		}
 		tx.FileStats(func(path string, st store.FileStat) { known[path] = st })
 		return nil
 	})

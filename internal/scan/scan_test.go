@@ -458,3 +458,31 @@ func TestGoldenCombinedFeeds(t *testing.T) {
 		}
 	}
 }
+
+func TestTargetedScanReadsOnlyTheNamedPaths(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, true)
+	e.scan()
+	e.write("new.txt", "Late news\n\n  1. News\n\n    Named in the scan\n\n    1 May 2021\n")
+	// A change the targeted scan is not told about: it must not see it.
+	e.write("unnamed.txt", "Other news\n\n  1. News\n\n    Not named\n\n    2 May 2021\n")
+	if err := os.MkdirAll(filepath.Join(e.cfg.ListingsDir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e.write("sub/in-dir.txt", "Sub news\n\n  1. News\n\n    In a named directory\n\n    3 May 2021\n")
+	sum := e.scan(func(o *scan.Options) {
+		o.Paths = []string{"new.txt", "new.txt", "sub", "gone.txt", "../escape.txt", ".hidden/x.txt"}
+	})
+	if sum.FilesNew != 2 || sum.ItemsNew != 2 || sum.FilesUnchanged != 0 || len(sum.Problems) != 0 {
+		t.Fatalf("targeted summary = %+v", sum)
+	}
+	all := e.parse("all/rss.xml")
+	if count(all.Items, "Named in the scan") != 1 || count(all.Items, "In a named directory") != 1 || count(all.Items, "Not named") != 0 {
+		t.Errorf("targeted scan published the wrong items")
+	}
+	// A full scan catches what no one named.
+	sum = e.scan()
+	if sum.FilesNew != 1 || sum.ItemsNew != 1 || sum.FilesUnchanged != 7 {
+		t.Fatalf("full summary = %+v", sum)
+	}
+}

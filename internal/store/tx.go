@@ -373,6 +373,25 @@ func (s FileStat) bytes() []byte {
 	return b
 }
 
+// FileStat returns the stat of the listing file at path.
+func (t *Tx) FileStat(path string) (FileStat, bool) {
+	b := t.tx.Bucket(bucketStats)
+	if b == nil {
+		return FileStat{}, false
+	}
+	v := b.Get([]byte(path))
+	if len(v) != 48 {
+		return FileStat{}, false
+	}
+	return decodeStat(v), true
+}
+
+func decodeStat(v []byte) FileStat {
+	st := FileStat{Size: int64(binary.BigEndian.Uint64(v[0:])), ModTime: int64(binary.BigEndian.Uint64(v[8:]))}
+	copy(st.Hash[:], v[16:])
+	return st
+}
+
 // FileStats calls fn with every listing file's stat, in path order. It
 // decodes nothing: a rescan of 100,000 files reads them all.
 func (t *Tx) FileStats(fn func(path string, st FileStat)) {
@@ -384,9 +403,7 @@ func (t *Tx) FileStats(fn func(path string, st FileStat)) {
 		if len(v) != 48 {
 			return nil
 		}
-		st := FileStat{Size: int64(binary.BigEndian.Uint64(v[0:])), ModTime: int64(binary.BigEndian.Uint64(v[8:]))}
-		copy(st.Hash[:], v[16:])
-		fn(string(k), st)
+		fn(string(k), decodeStat(v))
 		return nil
 	})
 }
