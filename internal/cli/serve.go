@@ -20,6 +20,7 @@ import (
 	"github.com/feedpub/feedpub/internal/scan"
 	"github.com/feedpub/feedpub/internal/schedule"
 	"github.com/feedpub/feedpub/internal/server"
+	"github.com/feedpub/feedpub/internal/watch"
 )
 
 type serveOptions struct {
@@ -31,6 +32,7 @@ type serveOptions struct {
 	accessLog bool
 	drain     time.Duration
 	scanGrace time.Duration
+	watch     bool
 }
 
 // maxAutoMaxAge caps the max-age derived from the schedule: past an hour,
@@ -81,6 +83,7 @@ address is taken, or the output directory cannot be created.`,
 	fs.BoolVar(&o.accessLog, "access-log", false, "log one line per request")
 	fs.DurationVar(&o.drain, "drain-timeout", 10*time.Second, "at shutdown, how long requests under way may take to finish")
 	fs.DurationVar(&o.scanGrace, "scan-grace", 30*time.Second, "at shutdown, how long a running scan may take to finish before it is cancelled")
+	fs.BoolVar(&o.watch, "watch", true, "scan the listing files that change as soon as they change, besides the scheduled full scans")
 	return cmd
 }
 
@@ -99,7 +102,27 @@ func runServe(ctx context.Context, env Env, log *slog.Logger, o *serveOptions) e
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	scans := newScanTracker(reg, env.Now)
 	opts := scan.Options{Config: cfg, Now: env.Now, Workers: o.workers}
+	// One scan at a time in this process: scheduled full scans and the
+	// watcher's targeted ones take turns.
+	var scanning sync.Mutex
+	var watcher *watch.Watcher
+	if o.watch {
+		if err := os.MkdirAll(cfg.ListingsDir, 0o755); err != nil {
+			return &exitError{code: ExitFatal, err: fmt.Errorf("create listings directory: %w", err)}
+		}
+		w, err := watch.New(cfg.ListingsDir, log)
+		if err != nil {
+			return &exitError{code: ExitFatal, err: err}
+		}
+		watcher = w
+		defer watcher.Close()
+	}
 	sched, err := schedule.New(o.schedule, "scan", func(ctx context.Context) error {
+		scanning.Lock()
+		defer scanning.Unlock()
+		if watcher != nil {
+			watcher.Take() // a full scan covers what changed so far
+		}
 		return scans.run(ctx, log, opts)
 	}, log)
 	if err != nil {
@@ -134,6 +157,21 @@ func runServe(ctx context.Context, env Env, log *slog.Logger, o *serveOptions) e
 	log.Info("serving", "addr", ln.Addr().String(), "dir", cfg.OutDir, "schedule", o.schedule,
 		"max_age", maxAge.String(), "db", cfg.DBPath, "data", cfg.ListingsDir)
 	sched.Start()
+	watching := make(chan struct{})
+	if watcher != nil {
+		go func() {
+			defer close(watching)
+			watchScans(ctx, log, watcher, &scanning, func(ctx context.Context, paths []string) {
+				o := opts
+				o.Paths = paths
+				if err := scans.run(ctx, log, o); err != nil {
+					log.Error("scan failed", "error", err)
+				}
+			})
+		}()
+	} else {
+		close(watching)
+	}
 
 	var serveErr error
 	select {
@@ -162,11 +200,55 @@ func runServe(ctx context.Context, env Env, log *slog.Logger, o *serveOptions) e
 		}
 	})
 	wg.Wait()
+	<-watching
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return &exitError{code: ExitFatal, err: fmt.Errorf("serve: %w", serveErr)}
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// settle is how long the listings must stay quiet before a targeted scan:
+// a file being copied in arrives in several writes, and one scan for all
+// of them is cheaper than one per write. A file still changing when read
+// is left for the next notification anyway.
+const settle = 200 * time.Millisecond
+
+// watchScans runs a targeted scan of the paths the watcher reports, once
+// they settle, until ctx ends. run gets nil paths when the watcher may
+// have missed something: a full scan.
+func watchScans(ctx context.Context, log *slog.Logger, w *watch.Watcher, scanning *sync.Mutex, run func(context.Context, []string)) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.Changes():
+		}
+		quiet := time.NewTimer(settle)
+	settling:
+		for {
+			select {
+			case <-ctx.Done():
+				quiet.Stop()
+				return
+			case <-w.Changes():
+				quiet.Reset(settle)
+			case <-quiet.C:
+				break settling
+			}
+		}
+		scanning.Lock()
+		paths, full := w.Take()
+		if full {
+			paths = nil
+		} else if len(paths) == 0 {
+			scanning.Unlock() // a scheduled scan took them meanwhile
+			continue
+		}
+		log.Debug("listings changed: scanning", "paths", len(paths), "full", full)
+		run(ctx, paths)
+		scanning.Unlock()
+	}
 }
 
 // maxAgeFlag is --max-age: a duration, or "auto".

@@ -411,3 +411,26 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		}
 	}
 }
+
+// With the schedule far away, a listing dropped in is still published
+// within moments: the watcher scans just that file.
+func TestServeWatchPublishesNewFilesAtOnce(t *testing.T) {
+	t.Parallel()
+	dir, flags := workdir(t)
+	s := serve(t, append([]string{"--schedule", "@every 1h", "--log-level", "debug"}, flags...)...)
+	eventually(t, 20*time.Second, "first scan", func() bool { code, _ := s.health(); return code == 200 })
+	os.WriteFile(filepath.Join(dir, "listings", "005_new.txt"), []byte(newListing), 0o644)
+	eventually(t, 10*time.Second, "the new item in the combined feed", func() bool {
+		r := s.get("/all/rss.xml")
+		return r.code == 200 && slices.Contains(titles(t, r.body), "A brand-new cooperative bakery opens in Lyon")
+	})
+	// It was a targeted scan: one file read, the five others not walked.
+	log := s.stderr.String()
+	if !strings.Contains(log, `msg="listings changed: scanning" paths=1 full=false`) ||
+		!strings.Contains(log, `files_new=1 files_changed=0 files_unchanged=0`) {
+		t.Errorf("no targeted scan in the log:\n%s", log)
+	}
+	if code := s.stop(); code != 0 {
+		t.Errorf("serve exit %d", code)
+	}
+}
