@@ -200,3 +200,22 @@ func TestEveryCommandHasHelpWithExamplesAndEnv(t *testing.T) {
 		}
 	}
 }
+
+func TestScanOfNamedPathsReadsOnlyThose(t *testing.T) {
+	t.Parallel()
+	dir, flags := workdir(t)
+	if r := feedpub(t, nil, append([]string{"scan"}, flags...)...); r.code != 0 {
+		t.Fatalf("first scan: %d %s", r.code, r.stderr)
+	}
+	listings := filepath.Join(dir, "listings")
+	os.WriteFile(filepath.Join(listings, "new.txt"), []byte("Late\n\n  1. News\n\n    Named\n\n    1 May 2021\n"), 0o644)
+	os.WriteFile(filepath.Join(listings, "other.txt"), []byte("Other\n\n  1. News\n\n    Unnamed\n\n    2 May 2021\n"), 0o644)
+	// A path under --data, and the same file relative to it.
+	r := feedpub(t, nil, append(append([]string{"scan"}, flags...), filepath.Join(listings, "new.txt"), "new.txt")...)
+	if r.code != 0 || !strings.Contains(r.stderr, "files_new=1 files_changed=0 files_unchanged=0") || !strings.Contains(r.stderr, "items_new=1 ") {
+		t.Fatalf("scan of a named file: %d\n%s", r.code, r.stderr)
+	}
+	if r := feedpub(t, nil, append(append([]string{"scan"}, flags...), "/etc/passwd")...); r.code != cli.ExitFatal || !strings.Contains(r.stderr, "not inside the listings directory") {
+		t.Errorf("scan of a path outside --data: %d %s", r.code, r.stderr)
+	}
+}

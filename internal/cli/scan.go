@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
@@ -48,16 +49,22 @@ type scanOptions struct {
 	site    siteOptions
 	rebuild bool
 	workers int
+	paths   []string // only these listing files or directories, relative to --data
 }
 
 func newScanCommand(env Env, g *globalOptions) *cobra.Command {
 	o := &scanOptions{}
 	cmd := &cobra.Command{
-		Use:   "scan",
+		Use:   "scan [PATH...]",
 		Short: "Read new and changed listing files and regenerate the feeds they affect",
 		Long: `scan reads the listing files that are new or changed since the last scan,
 stores their items, and regenerates every feed whose items changed. A scan
 that finds nothing new writes nothing, so pollers keep getting 304s.
+
+With PATH arguments (files or directories inside --data, given relative to
+it or as paths under it), only those are read: the rest of the listings are
+not even listed, so the scan costs what the change costs. Use it from a
+hook that knows what arrived; a scan without arguments catches the rest.
 
 Exit status: 0 when everything was clean; 1 when a fatal problem stopped
 publishing (database, output directory, bad flags); 2 when the feeds were
@@ -66,12 +73,22 @@ naming the file and line). A second scan started while one runs waits up
 to --lock-timeout, then fails with status 1.`,
 		Example: `  feedpub scan
   feedpub scan --base-url https://example.org/feeds/ --limit 100
+  feedpub scan data/listings/2026-11-23.txt   # just the file that arrived
   */5 * * * * cd /srv/feedpub && feedpub scan   # crontab`,
-		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log, err := g.logger(env.Stderr)
 			if err != nil {
 				return err
+			}
+			if len(args) > 0 {
+				o.paths = make([]string, 0, len(args))
+				for _, a := range args {
+					rel, err := listingRel(o.site.cfg.ListingsDir, a)
+					if err != nil {
+						return &exitError{code: ExitFatal, err: err}
+					}
+					o.paths = append(o.paths, rel)
+				}
 			}
 			return runScan(cmd.Context(), env, log, o)
 		},
@@ -89,8 +106,22 @@ func runScan(ctx context.Context, env Env, log *slog.Logger, o *scanOptions) err
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	_, err := scanOnce(ctx, log, scan.Options{Config: cfg, Rebuild: o.rebuild, Now: env.Now, Workers: o.workers})
+	_, err := scanOnce(ctx, log, scan.Options{Config: cfg, Rebuild: o.rebuild, Now: env.Now, Workers: o.workers, Paths: o.paths})
 	return err
+}
+
+// listingRel turns a PATH argument into a slash path relative to the
+// listings dir: either already relative to it, or a path under it.
+func listingRel(dir, arg string) (string, error) {
+	if rel, err := filepath.Rel(dir, arg); err == nil && filepath.IsLocal(rel) {
+		if _, err := os.Lstat(arg); err == nil {
+			return filepath.ToSlash(rel), nil
+		}
+	}
+	if filepath.IsLocal(arg) {
+		return filepath.ToSlash(filepath.Clean(arg)), nil
+	}
+	return "", fmt.Errorf("%s is not inside the listings directory %s", arg, dir)
 }
 
 // scanResult is what one scan did and what the database holds after it.
