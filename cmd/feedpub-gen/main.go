@@ -2,12 +2,20 @@
 // load tests, deterministic from a seed.
 //
 //	feedpub-gen -files 10000 -items 10 -out /tmp/listings
+//
+// With -hugo DIR it also writes the same distinct items as a Hugo site
+// (one content file per item; RSS, Atom and JSON Feed of the home page
+// and of every category, 50 items each), so that benchmarks can compare
+// with Hugo on the same data.
 package main
 
 import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/feedpub/feedpub/internal/gen"
 )
@@ -21,13 +29,90 @@ func main() {
 	flag.Float64Var(&p.Shared, "shared", 0.1, "fraction of items repeated from earlier files")
 	flag.Uint64Var(&p.Seed, "seed", 1, "random seed: the same seed writes the same files")
 	flag.IntVar(&p.Start, "start", 0, "number of the first file, to add files to an existing set")
+	hugo := flag.String("hugo", "", "also write the distinct items as a Hugo site in this directory")
 	flag.Parse()
 	if *out == "" || p.Files < 0 || p.ItemsPerFile < 1 || p.Shared < 0 || p.Shared > 1 {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if _, err := gen.New(p).Write(*out); err != nil {
+	g := gen.New(p)
+	var hugoErr error
+	if *hugo != "" {
+		if err := writeHugoSite(*hugo); err != nil {
+			fmt.Fprintln(os.Stderr, "feedpub-gen:", err)
+			os.Exit(1)
+		}
+		n := 0
+		g.OnItem = func(it gen.Item) {
+			n++
+			if hugoErr == nil {
+				hugoErr = writeHugoItem(*hugo, n, it)
+			}
+		}
+	}
+	if _, err := g.Write(*out); err != nil {
 		fmt.Fprintln(os.Stderr, "feedpub-gen:", err)
 		os.Exit(1)
 	}
+	if hugoErr != nil {
+		fmt.Fprintln(os.Stderr, "feedpub-gen:", hugoErr)
+		os.Exit(1)
+	}
+}
+
+// The Hugo site: items are listed but not rendered, so that Hugo, like
+// feedpub's feeds, writes only feeds: RSS (Hugo's own template), Atom and
+// JSON Feed for the home page and each category term, 50 items each.
+var hugoFiles = map[string]string{
+	"hugo.toml": `baseURL = "http://localhost/"
+title = "bench"
+disableKinds = ["sitemap", "robotsTXT", "404", "section", "taxonomy"]
+ignoreErrors = ["error-disable-taxonomy"]
+[services.rss]
+limit = 50
+[mediaTypes."application/atom+xml"]
+suffixes = ["xml"]
+[outputFormats.Atom]
+mediaType = "application/atom+xml"
+baseName = "atom"
+[outputs]
+home = ["RSS", "Atom", "JSON"]
+term = ["RSS", "Atom", "JSON"]
+[taxonomies]
+category = "categories"
+`,
+	"content/_index.md": "---\ntitle: bench\n---\n",
+	"layouts/_default/list.atom.xml": `<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>{{ .Title }}</title><id>{{ .Permalink }}</id><updated>{{ now.Format "2006-01-02T15:04:05Z07:00" }}</updated>
+{{ $pages := .Pages }}{{ if .IsHome }}{{ $pages = .Site.RegularPages }}{{ end }}{{ range first 50 $pages.ByDate.Reverse }}<entry><title>{{ .Title }}</title><id>{{ .Permalink }}</id><updated>{{ .Date.Format "2006-01-02T15:04:05Z07:00" }}</updated><content type="text">{{ .Params.description }}</content></entry>
+{{ end }}</feed>
+`,
+	"layouts/_default/list.json": `{"version":"https://jsonfeed.org/version/1.1","title":{{ .Title | jsonify }},"items":[{{ $pages := .Pages }}{{ if .IsHome }}{{ $pages = .Site.RegularPages }}{{ end }}{{ range $i, $p := first 50 $pages.ByDate.Reverse }}{{ if $i }},{{ end }}{"id":{{ .Permalink | jsonify }},"title":{{ .Title | jsonify }},"content_text":{{ .Params.description | jsonify }},"date_published":{{ .Date.Format "2006-01-02T15:04:05Z07:00" | jsonify }}}{{ end }}]}
+`,
+}
+
+func writeHugoSite(dir string) error {
+	for name, text := range hugoFiles {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			return err
+		}
+	}
+	return os.MkdirAll(filepath.Join(dir, "content", "items"), 0o755)
+}
+
+func writeHugoItem(dir string, n int, it gen.Item) error {
+	var b strings.Builder
+	b.WriteString("---\ntitle: " + strconv.Quote(it.Title) + "\n")
+	b.WriteString("date: " + it.Date.Format("2006-01-02") + "T12:00:00Z\n")
+	if it.Label != "" {
+		b.WriteString("categories: [" + strconv.Quote(it.Label) + "]\n")
+	}
+	b.WriteString("description: " + strconv.Quote(it.Description) + "\n")
+	// Listed in the feeds, but no HTML page: feedpub's feeds are compared.
+	b.WriteString("_build:\n  render: never\n  list: always\n---\n")
+	return os.WriteFile(filepath.Join(dir, "content", "items", fmt.Sprintf("%07d.md", n)), []byte(b.String()), 0o644)
 }

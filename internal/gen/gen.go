@@ -52,10 +52,22 @@ type Generator struct {
 	titles []string // listing titles
 	pool   []item   // earlier items, for sharing
 	serial int
+
+	// OnItem, if set, is called once for each distinct item, when it is
+	// first written: benchmarks feed the same items to other tools.
+	OnItem func(Item)
+}
+
+// Item is one distinct generated item.
+type Item struct {
+	Label, Title, Description string
+	Date                      time.Time
+	Listing                   string
 }
 
 type item struct {
 	label, title, date, desc string
+	day                      time.Time
 }
 
 // New returns a generator for p.
@@ -105,6 +117,9 @@ func (g *Generator) File(n int) string {
 			it = g.pool[g.rng.IntN(len(g.pool))]
 		} else {
 			it = g.newItem(day)
+			if g.OnItem != nil {
+				g.OnItem(Item{Label: it.label, Title: it.title, Description: it.desc, Date: it.day, Listing: listing})
+			}
 			if len(g.pool) < 4096 {
 				g.pool = append(g.pool, it)
 			} else {
@@ -152,5 +167,6 @@ func (g *Generator) newItem(day time.Time) item {
 		title: title,
 		date:  day.Format("02 January 2006"),
 		desc:  desc,
+		day:   day,
 	}
 }
