@@ -2,6 +2,7 @@ package render
 
 import (
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -50,7 +51,8 @@ type atomText struct {
 var looksLikeMarkup = regexp.MustCompile(`</[A-Za-z]|&(#[0-9xX]|[A-Za-z][A-Za-z0-9]*;)`)
 
 func newAtomText(s string) atomText {
-	if !looksLikeMarkup.MatchString(s) {
+	// Most text has neither "</" nor "&": skip the regular expression.
+	if !(strings.Contains(s, "</") || strings.IndexByte(s, '&') >= 0) || !looksLikeMarkup.MatchString(s) {
 		return atomText{Body: s}
 	}
 	return atomText{Type: "html", Body: htmlParagraphs(s)}
