@@ -21,8 +21,8 @@ func BenchmarkRender(b *testing.B) {
 	for i := range 50 {
 		it := &model.Item{
 			Seq: uint64(i + 1), ID: fmt.Sprintf("tag:example.org,2026:item/2020-05-01/%020d", i),
-			Page:  fmt.Sprintf("item/2020/05/01/item-%d.html", i),
-			Title: fmt.Sprintf("Cooperatives in Perú celebrate inclusive economies: “report %d”", i),
+			Page:        fmt.Sprintf("item/2020/05/01/item-%d.html", i),
+			Title:       fmt.Sprintf("Cooperatives in Perú celebrate inclusive economies: “report %d”", i),
 			Description: strings.Repeat("The programme brought together participants from many countries. ", 5),
 			Published:   base.Add(-time.Duration(i) * time.Minute), Updated: base.Add(-time.Duration(i) * time.Minute),
 		}
