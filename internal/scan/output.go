@@ -168,6 +168,7 @@ func (s *scanner) workers() int {
 
 // commit publishes the current batch.
 func (s *scanner) commit() error {
+	defer s.releaseMemory()
 	n, err := s.batch.Commit()
 	s.sum.FilesWritten += n
 	if err != nil {

@@ -126,6 +126,11 @@ type scanner struct {
 	sum      *Summary
 }
 
+// releaseMemory lets go of the database pages read so far (see
+// store.DB.ReleaseMemory), so that a long scan's memory does not grow with
+// the database. It is an optimization: a failure changes nothing else.
+func (s *scanner) releaseMemory() { _ = s.db.ReleaseMemory() }
+
 // Keys of the settings fixed in the database at the first scan.
 const (
 	metaTagAuthority = "tag_authority"
@@ -249,6 +254,7 @@ func (s *scanner) ingestFiles(ctx context.Context) error {
 			return in.commit()
 		})
 		chunk, items = chunk[:0], 0
+		s.releaseMemory()
 		return err
 	}
 	for p := range s.parseAll(ctx, todo, known) {
