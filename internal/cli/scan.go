@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/feedpub/feedpub/internal/config"
 	"github.com/feedpub/feedpub/internal/listing"
@@ -19,39 +18,13 @@ import (
 	"github.com/feedpub/feedpub/internal/store"
 )
 
-// siteOptions are the flags that shape the database and the output, shared
-// by every command that scans.
-type siteOptions struct {
-	cfg config.Config
-}
-
-func (o *siteOptions) AddFlags(fs *pflag.FlagSet) {
-	d := config.Default()
-	o.cfg = d
-	fs.StringVar(&o.cfg.ListingsDir, "data", d.ListingsDir, "directory of listing files (*.txt, read recursively)")
-	fs.StringVar(&o.cfg.DBPath, "db", d.DBPath, "database file")
-	fs.StringVar(&o.cfg.OutDir, "out", d.OutDir, "output directory for the feeds")
-	fs.StringVar(&o.cfg.BaseURL, "base-url", d.BaseURL, "absolute URL the output directory is served at")
-	fs.IntVar(&o.cfg.Limit, "limit", d.Limit, "items per feed document")
-	fs.IntVar(&o.cfg.ArchivePageSize, "archive-page-size", d.ArchivePageSize, "items per archive page (RFC 5005); 0 means --limit; fixed by the first scan of a database")
-	fs.StringVar(&o.cfg.Title, "title", d.Title, "site title, the combined feed's title")
-	fs.StringVar(&o.cfg.Description, "description", d.Description, "site description")
-	fs.StringVar(&o.cfg.AuthorName, "author", d.AuthorName, "author name shown in the feeds")
-	fs.StringVar(&o.cfg.AuthorEmail, "author-email", d.AuthorEmail, "author email shown in the feeds")
-	fs.StringVar(&o.cfg.TimeZone, "time-zone", d.TimeZone, "IANA time zone of the listing dates")
-	fs.StringVar(&o.cfg.TagAuthority, "tag-authority", "", "domain or email for new items' tag: URIs (default: fixed at the first scan from the base URL's host)")
-	fs.StringVar(&o.cfg.TagDate, "tag-date", "", "date for new items' tag: URIs, YYYY-MM-DD (default: fixed at the first scan)")
-	fs.DurationVar(&o.cfg.LockTimeout, "lock-timeout", d.LockTimeout, "how long to wait for another scan to release the database")
-}
-
 type scanOptions struct {
-	site    siteOptions
-	rebuild bool
-	workers int
+	rebuild  bool
+	progress progressMode
 }
 
 func newScanCommand(env Env, g *globalOptions) *cobra.Command {
-	o := &scanOptions{}
+	o := &scanOptions{progress: progressAuto}
 	cmd := &cobra.Command{
 		Use:   "scan",
 		Short: "Read new and changed listing files and regenerate the feeds they affect",
@@ -59,37 +32,48 @@ func newScanCommand(env Env, g *globalOptions) *cobra.Command {
 stores their items, and regenerates every feed whose items changed. A scan
 that finds nothing new writes nothing, so pollers keep getting 304s.
 
+On a terminal, a progress bar on stderr shows the files read and the
+documents written, with their rate and the time left; it never shows in
+logs, pipes or cron mail (--progress always|never to decide).
+
 Exit status: 0 when everything was clean; 1 when a fatal problem stopped
-publishing (database, output directory, bad flags); 2 when the feeds were
+publishing (database, output directory, bad settings); 2 when the feeds were
 published but some input was rejected (see the log lines on stderr, each
 naming the file and line). A second scan started while one runs waits up
 to --lock-timeout, then fails with status 1.`,
 		Example: `  feedpub scan
   feedpub scan --base-url https://example.org/feeds/ --limit 100
-  */5 * * * * cd /srv/feedpub && feedpub scan   # crontab`,
+  feedpub scan --config /etc/feedpub/feedpub.toml -q
+  */5 * * * * cd /srv/feedpub && feedpub scan -q   # crontab`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log, err := g.logger(env.Stderr)
 			if err != nil {
 				return err
 			}
-			return runScan(cmd.Context(), env, log, o)
+			st, err := loadSettings(cmd, env, g)
+			if err != nil {
+				return err
+			}
+			st.logDebug(log)
+			return runScan(cmd.Context(), env, log, st.cfg, o, g)
 		},
 	}
-	o.site.AddFlags(cmd.Flags())
+	addSettingFlags(cmd.Flags(), siteFlags...)
 	cmd.Flags().BoolVar(&o.rebuild, "rebuild", false, "regenerate every feed from the database")
-	cmd.Flags().IntVar(&o.workers, "workers", 0, "files read and parsed in parallel (default: one per CPU)")
+	cmd.Flags().Var(&o.progress, "progress", "progress bar on stderr: auto (on a terminal), always or never")
 	return cmd
 }
 
-func runScan(ctx context.Context, env Env, log *slog.Logger, o *scanOptions) error {
-	cfg := o.site.cfg
-	if err := cfg.Validate(); err != nil {
-		return &exitError{code: ExitFatal, err: fmt.Errorf("invalid settings: %w", err)}
-	}
+func runScan(ctx context.Context, env Env, log *slog.Logger, cfg config.Config, o *scanOptions, g *globalOptions) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	_, err := scanOnce(ctx, log, scan.Options{Config: cfg, Rebuild: o.rebuild, Now: env.Now, Workers: o.workers})
+	opts := scan.Options{Config: cfg, Rebuild: o.rebuild, Now: env.Now, Workers: cfg.Workers}
+	bar := newProgress(env.Stderr, o.progress, g.quiet)
+	if bar != nil {
+		opts.Progress = bar.update
+	}
+	_, err := scanOnce(ctx, log, opts, bar.finish)
 	return err
 }
 
@@ -106,7 +90,10 @@ type scanResult struct {
 // the summary line. Its error is an *exitError: ExitFatal when publishing
 // failed, errRejected when the feeds were published but some input was
 // rejected. The result is nil only when the database could not be opened.
-func scanOnce(ctx context.Context, log *slog.Logger, opts scan.Options) (*scanResult, error) {
+//
+// done, if not nil, runs when the scan itself ends, before anything is
+// logged: the progress bar ends its line there.
+func scanOnce(ctx context.Context, log *slog.Logger, opts scan.Options, done func()) (*scanResult, error) {
 	cfg := opts.Config
 	db, err := openDB(ctx, cfg.DBPath, cfg.LockTimeout)
 	if errors.Is(err, store.ErrLocked) {
@@ -118,6 +105,9 @@ func scanOnce(ctx context.Context, log *slog.Logger, opts scan.Options) (*scanRe
 	defer db.Close()
 
 	sum, err := scan.Run(ctx, db, opts)
+	if done != nil {
+		done()
+	}
 	res := &scanResult{Summary: sum}
 	logProblems(log, cfg.ListingsDir, sum.Problems)
 	if err != nil {

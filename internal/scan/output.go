@@ -59,10 +59,13 @@ func (s *scanner) publishFeeds(ctx context.Context) error {
 	var dirty []string
 	var storedKey string
 	var allPages bool
+	var items, pendingPages int
 	err := s.db.View(func(tx *store.Tx) error {
 		var err error
 		feeds, err = tx.Feeds()
 		dirty, storedKey, allPages = tx.Dirty(), tx.Meta(metaRender), tx.Meta(metaAllPages) != ""
+		items, _ = tx.Counts()
+		pendingPages = tx.PendingPages()
 		return err
 	})
 	if err != nil {
@@ -88,6 +91,10 @@ func (s *scanner) publishFeeds(ctx context.Context) error {
 			}
 		}
 	}
+	if full || allPages {
+		pendingPages = items
+	}
+	s.progress.start(PhasePublish, pendingPages+len(todo))
 	if err := s.publishPages(ctx, full || allPages); err != nil {
 		return err
 	}
@@ -149,6 +156,7 @@ func (s *scanner) publishDocs(ctx context.Context, dirs []string) error {
 	if err := s.commit(); err != nil {
 		return err
 	}
+	s.progress.add(len(dirs), 0)
 	var done []string
 	for i, d := range dirs {
 		if ok[i] {
@@ -361,6 +369,7 @@ func (s *scanner) publishPages(ctx context.Context, all bool) error {
 		if err := s.commit(); err != nil {
 			return err
 		}
+		s.progress.add(len(items), 0)
 		var done []uint64
 		for i, it := range items {
 			if ok[i] {

@@ -34,6 +34,11 @@ type Options struct {
 	Now func() time.Time
 	// Workers read and parse files in parallel; 0 means one per CPU.
 	Workers int
+	// Progress, if not nil, is called as the scan goes: after each file
+	// read and each batch of documents published, on the goroutine that
+	// called Run. It must return quickly (a progress bar throttles its
+	// redraws itself).
+	Progress func(ProgressEvent)
 	// Check vets each document before it is published; nil means
 	// feedcheck.Check. Tests replace it to prove a failed check publishes
 	// nothing.
@@ -73,6 +78,7 @@ func Run(ctx context.Context, db *store.DB, opts Options) (*Summary, error) {
 	started := now()
 	sum := &Summary{}
 	s := &scanner{db: db, opts: opts, cfg: &opts.Config, now: started.UTC().Truncate(time.Second), sum: sum}
+	s.progress.fn = opts.Progress
 	s.loc = s.cfg.Location()
 	base, err := url.Parse(s.cfg.BaseURL)
 	if err != nil {
@@ -119,6 +125,7 @@ type scanner struct {
 	check    func(feedcheck.Format, []byte) error
 	mu       sync.Mutex // guards sum while documents render in parallel
 	sum      *Summary
+	progress progress
 }
 
 // Keys of the settings fixed in the database at the first scan.
@@ -201,6 +208,7 @@ func (s *scanner) ingestFiles(ctx context.Context) error {
 		todo = append(todo, c)
 	}
 
+	s.progress.start(PhaseRead, len(todo))
 	in := newIngester(s.now, s.loc, s.tag, s.pageSize, s.sum)
 	var chunk []parsed
 	items := 0
@@ -222,6 +230,7 @@ func (s *scanner) ingestFiles(ctx context.Context) error {
 	}
 	for p := range s.parseAll(ctx, todo, known) {
 		if p.transient != nil {
+			s.progress.add(1, 0)
 			// Not read whole: nothing to record, try again next scan.
 			s.sum.Problems = append(s.sum.Problems, p.transient)
 			if !p.transient.Warning {
@@ -230,9 +239,12 @@ func (s *scanner) ingestFiles(ctx context.Context) error {
 			continue
 		}
 		chunk = append(chunk, p)
+		n := 0
 		if p.listing != nil {
-			items += len(p.listing.Items)
+			n = len(p.listing.Items)
+			items += n
 		}
+		s.progress.add(1, n)
 		if len(chunk) >= chunkFiles || items >= chunkItems {
 			if err := flush(); err != nil {
 				return err
