@@ -110,6 +110,10 @@ name = "Latest news"
 			t.Errorf("rss.xml lacks %q", want)
 		}
 	}
+	news, _ := os.ReadFile(filepath.Join(dir, "feeds", "category", "news", "rss.xml"))
+	if !strings.Contains(string(news), "<title>Latest news — Flag title</title>") {
+		t.Errorf("the category's configured name is not its title")
+	}
 }
 
 func TestConfigErrorsNameTheKeyAndWhereTheValueCameFrom(t *testing.T) {

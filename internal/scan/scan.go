@@ -89,12 +89,17 @@ func Run(ctx context.Context, db *store.DB, opts Options) (*Summary, error) {
 		AuthorName: s.cfg.AuthorName, AuthorEmail: s.cfg.AuthorEmail,
 		Language: s.cfg.Language, Location: s.loc,
 	}
+	s.site.Hidden = hidden(s.cfg.Formats)
+	s.conf = newFeedConfig(s.cfg)
 	s.out = publish.Dir{Root: s.cfg.OutDir}
 	s.check = opts.Check
 	if s.check == nil {
 		s.check = feedcheck.Check
 	}
 	if err := s.resolveFixed(); err != nil {
+		return sum, err
+	}
+	if err := s.applyFeedConfig(); err != nil {
 		return sum, err
 	}
 	if err := s.ingestFiles(ctx); err != nil {
@@ -126,6 +131,8 @@ type scanner struct {
 	mu       sync.Mutex // guards sum while documents render in parallel
 	sum      *Summary
 	progress progress
+	conf     *feedConfig            // the config's categories and listings
+	merged   map[string]*model.Feed // merged-away category path → the category shown; set with byPath
 }
 
 // Keys of the settings fixed in the database at the first scan.
@@ -133,8 +140,9 @@ const (
 	metaTagAuthority = "tag_authority"
 	metaTagDate      = "tag_date"
 	metaPageSize     = "archive_page_size"
-	metaRender       = "render"    // renderKey of the last complete publish
-	metaAllPages     = "all_pages" // "1": every item page must be regenerated
+	metaRender       = "render"      // renderKey of the last complete publish
+	metaAllPages     = "all_pages"   // "1": every item page must be regenerated
+	metaFeedConfig   = "feed_config" // feedConfig.apply of the merges and default categories applied
 )
 
 // resolveFixed fixes, on first use, the settings that published URLs and
@@ -209,7 +217,7 @@ func (s *scanner) ingestFiles(ctx context.Context) error {
 	}
 
 	s.progress.start(PhaseRead, len(todo))
-	in := newIngester(s.now, s.loc, s.tag, s.pageSize, s.sum)
+	in := newIngester(s.now, s.loc, s.tag, s.pageSize, s.conf, s.sum)
 	var chunk []parsed
 	items := 0
 	flush := func() error {
