@@ -119,7 +119,13 @@ working directory, or --config PATH), and built-in defaults.
 	pf.StringVar(&g.configPath, "config", "", "config file (default: "+configfile.DefaultName+" in the working directory, if there is one)")
 	root.AddCommand(
 		newScanCommand(env, g), newServeCommand(env, g), newCheckCommand(env), newConfigCommand(env, g),
+		newFeedsCommand(env, g), newItemsCommand(env, g), newShowCommand(env, g), newStatsCommand(env, g),
+		newVersionCommand(env),
 	)
+	// Before the completion command is made: it takes its writer then.
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	documentBuiltins(root)
 	for _, c := range root.Commands() {
 		documentEnv(c)
 	}
@@ -181,4 +187,31 @@ func (g *globalOptions) logger(w io.Writer) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, &exitError{code: ExitFatal, err: fmt.Errorf("--log-format %q: must be text or json", g.logFormat)}
+}
+
+// documentBuiltins gives cobra's own commands (completion, help) the
+// examples every feedpub command has.
+func documentBuiltins(root *cobra.Command) {
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	examples := map[string]string{
+		"help": `  feedpub help scan`,
+		"completion": `  feedpub completion bash > /etc/bash_completion.d/feedpub
+  feedpub completion zsh > "${fpath[1]}/_feedpub"
+  feedpub completion fish > ~/.config/fish/completions/feedpub.fish`,
+		"bash":       `  source <(feedpub completion bash)`,
+		"zsh":        `  feedpub completion zsh > "${fpath[1]}/_feedpub"`,
+		"fish":       `  feedpub completion fish | source`,
+		"powershell": `  feedpub completion powershell | Out-String | Invoke-Expression`,
+	}
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Example == "" {
+			c.Example = examples[c.Name()]
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
 }

@@ -141,6 +141,11 @@ func scanOnce(ctx context.Context, log *slog.Logger, opts scan.Options, done fun
 // another process's lock, in short steps so that the wait ends as soon as
 // ctx does: a server shutting down does not sit out --lock-timeout.
 func openDB(ctx context.Context, path string, timeout time.Duration) (*store.DB, error) {
+	return openDBOpts(ctx, path, timeout, store.Options{})
+}
+
+// openDBOpts is openDB with options: ReadOnly for the commands that look.
+func openDBOpts(ctx context.Context, path string, timeout time.Duration, opts store.Options) (*store.DB, error) {
 	const step = 200 * time.Millisecond
 	deadline := time.Now().Add(timeout)
 	for {
@@ -148,7 +153,8 @@ func openDB(ctx context.Context, path string, timeout time.Duration) (*store.DB,
 		if timeout > 0 {
 			wait = min(step, max(time.Until(deadline), time.Millisecond))
 		}
-		db, err := store.Open(path, store.Options{Timeout: wait})
+		opts.Timeout = wait
+		db, err := store.Open(path, opts)
 		if !errors.Is(err, store.ErrLocked) {
 			return db, err
 		}
