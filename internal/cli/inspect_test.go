@@ -146,7 +146,7 @@ func TestStatsCountsTheDatabase(t *testing.T) {
 	s := decode[struct {
 		Items        int
 		Feeds, Files map[string]int
-		PendingDocs  int `json:"pending_documents"`
+		PendingDocs  int    `json:"pending_documents"`
 		TagAuthority string `json:"tag_authority"`
 	}](t, feedpub(t, nil, append([]string{"stats", "--json"}, flags...)...))
 	if s.Items != 45 || s.Feeds["category"] != 8 || s.Feeds["listing"] != 3 || s.Files["ok"] != 5 || s.PendingDocs != 0 || s.TagAuthority != "example.org" {
