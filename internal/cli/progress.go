@@ -41,8 +41,8 @@ func isTerminal(w io.Writer) bool {
 }
 
 // scanProgress draws a scan's progress on stderr: one bar for the files
-// read, then one for the documents published, each with its count, rate
-// and the time left. The bar library throttles its redraws, so each
+// read, one for the item pages and one for the feed documents written,
+// each with its count, rate and the time left. The bar library throttles its redraws, so each
 // event costs next to nothing.
 type scanProgress struct {
 	w     io.Writer
@@ -59,12 +59,15 @@ func newProgress(w io.Writer, mode progressMode, quiet bool) *scanProgress {
 	return &scanProgress{w: w}
 }
 
-// describe is the text before the bar.
+// describe is the text before the bar, the same width in every phase.
 func describe(e scan.ProgressEvent) string {
-	if e.Phase == scan.PhaseRead {
-		return fmt.Sprintf("reading files  %7d items", e.Items)
+	switch e.Phase {
+	case scan.PhaseRead:
+		return fmt.Sprintf("reading files   %8d items", e.Items)
+	case scan.PhasePages:
+		return "writing item pages            "
 	}
-	return "publishing documents"
+	return "writing feeds                 "
 }
 
 func (p *scanProgress) update(e scan.ProgressEvent) {
@@ -74,10 +77,7 @@ func (p *scanProgress) update(e scan.ProgressEvent) {
 		if e.Total == 0 {
 			return // nothing to do in this phase: no bar
 		}
-		unit := "files"
-		if e.Phase == scan.PhasePublish {
-			unit = "docs"
-		}
+		unit := map[scan.Phase]string{scan.PhaseRead: "files", scan.PhasePages: "pages", scan.PhaseFeeds: "feeds"}[e.Phase]
 		p.bar = progressbar.NewOptions(e.Total,
 			progressbar.OptionSetWriter(p.w),
 			progressbar.OptionSetDescription(describe(e)),

@@ -18,7 +18,7 @@ func TestProgressBarOnlyWhenAskedOrOnATerminal(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	for _, want := range []string{"reading files", "45 items", "(5/5", "files/s", "publishing documents", "docs/s"} {
+	for _, want := range []string{"reading files", "50 items", "(5/5", "files/s", "writing item pages", "(45/45", "pages/s", "writing feeds", "feeds/s"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("progress lacks %q:\n%q", want, r.stderr)
 		}

@@ -97,10 +97,11 @@ func (s *scanner) publishFeeds(ctx context.Context) error {
 	if full || allPages {
 		pendingPages = items
 	}
-	s.progress.start(PhasePublish, pendingPages+len(todo))
+	s.progress.start(PhasePages, pendingPages)
 	if err := s.publishPages(ctx, full || allPages); err != nil {
 		return err
 	}
+	s.progress.start(PhaseFeeds, len(todo))
 	if len(todo) == 0 && s.out.Exists(render.IndexFile) && s.out.Exists(render.OPMLFile) {
 		return nil
 	}

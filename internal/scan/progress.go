@@ -4,15 +4,17 @@ package scan
 type Phase string
 
 const (
-	PhaseRead    Phase = "read"    // reading, parsing and storing listing files
-	PhasePublish Phase = "publish" // writing item pages and feed documents
+	PhaseRead  Phase = "read"  // reading, parsing and storing listing files
+	PhasePages Phase = "pages" // writing item pages
+	PhaseFeeds Phase = "feeds" // writing archive pages and subscription documents
 )
 
 // ProgressEvent tells how far a scan is. Done and Total count files in
-// PhaseRead (only those that must be read: new, changed or touched) and
-// documents in PhasePublish (item pages, archive pages and subscription
-// documents to regenerate, each in every format). Items counts the items
-// read so far, in either phase.
+// PhaseRead (only those that must be read: new, changed or touched), item
+// pages in PhasePages and feed documents (each in every format) in
+// PhaseFeeds; the two publishing phases are apart because a feed document
+// costs many times an item page, and one rate for both would make the
+// time left wrong. Items counts the items read so far.
 type ProgressEvent struct {
 	Phase       Phase
 	Done, Total int
