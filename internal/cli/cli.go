@@ -15,6 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/feedpub/feedpub/internal/configfile"
 )
 
 // Exit codes, for cron and scripts.
@@ -72,8 +74,11 @@ func Main(ctx context.Context, args []string, env Env) int {
 
 // globalOptions are flags every command takes.
 type globalOptions struct {
-	logFormat string
-	logLevel  string
+	logFormat  string
+	logLevel   string
+	quiet      bool   // only errors
+	verbose    bool   // debug
+	configPath string // --config; "" for feedpub.toml if present
 }
 
 // NewRootCommand builds the feedpub command tree.
@@ -87,12 +92,16 @@ feeds: one combined feed, one per category and one per listing, plus an
 index page and an OPML list. It remembers every item it has seen, so
 items never repeat or vanish, and rewrites only the feeds that changed.
 
-Every flag can also be set with an environment variable: FEEDPUB_ and the
-flag's name in capitals, dashes as underscores (--base-url: FEEDPUB_BASE_URL).
-A flag on the command line wins over the environment.`,
+Settings come from, in order of precedence: flags, environment variables
+(FEEDPUB_ and the flag's name in capitals, dashes as underscores:
+--base-url is FEEDPUB_BASE_URL), the config file (feedpub.toml in the
+working directory, or --config PATH), and built-in defaults.
+'feedpub config' shows the settings in force and where each came from.`,
 		Example: `  feedpub scan                      # scan data/listings into feeds/
   feedpub serve                     # serve feeds/ on 127.0.0.1:8080, scanning every 5 minutes
-  feedpub check data/listings/*.txt # report problems without storing anything`,
+  feedpub check data/listings/*.txt # report problems without storing anything
+  feedpub config                    # the settings in force, and where each came from
+  feedpub feeds                     # every feed with its URL and item count`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
@@ -102,9 +111,21 @@ A flag on the command line wins over the environment.`,
 			return nil
 		},
 	}
-	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
-	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	root.AddCommand(newScanCommand(env, g), newServeCommand(env, g), newCheckCommand(env))
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
+	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	pf.BoolVarP(&g.quiet, "quiet", "q", false, "log only errors (and show no progress bar)")
+	pf.BoolVarP(&g.verbose, "verbose", "v", false, "log debug messages too")
+	pf.StringVar(&g.configPath, "config", "", "config file (default: "+configfile.DefaultName+" in the working directory, if there is one)")
+	root.AddCommand(
+		newScanCommand(env, g), newServeCommand(env, g), newCheckCommand(env), newConfigCommand(env, g),
+		newFeedsCommand(env, g), newItemsCommand(env, g), newShowCommand(env, g), newStatsCommand(env, g),
+		newVersionCommand(env),
+	)
+	// Before the completion command is made: it takes its writer then.
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	documentBuiltins(root)
 	for _, c := range root.Commands() {
 		documentEnv(c)
 	}
@@ -118,11 +139,12 @@ func envName(name string) string {
 }
 
 // applyEnv sets every flag not given on the command line from its
-// environment variable, if set.
+// environment variable, if set. Settings' flags are left to loadSettings,
+// which puts the environment between the flags and the config file.
 func applyEnv(cmd *cobra.Command, env Env) error {
 	var errs []error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if f.Changed || f.Name == "help" {
+		if f.Changed || f.Name == "help" || isSettingFlag(f.Name) {
 			return
 		}
 		if v, ok := env.Getenv(envName(f.Name)); ok {
@@ -151,6 +173,12 @@ func (g *globalOptions) logger(w io.Writer) (*slog.Logger, error) {
 	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
 		return nil, &exitError{code: ExitFatal, err: fmt.Errorf("--log-level %q: %w", g.logLevel, err)}
 	}
+	switch {
+	case g.quiet:
+		level = slog.LevelError
+	case g.verbose:
+		level = slog.LevelDebug
+	}
 	opts := &slog.HandlerOptions{Level: level}
 	switch g.logFormat {
 	case "text":
@@ -159,4 +187,31 @@ func (g *globalOptions) logger(w io.Writer) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, &exitError{code: ExitFatal, err: fmt.Errorf("--log-format %q: must be text or json", g.logFormat)}
+}
+
+// documentBuiltins gives cobra's own commands (completion, help) the
+// examples every feedpub command has.
+func documentBuiltins(root *cobra.Command) {
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	examples := map[string]string{
+		"help": `  feedpub help scan`,
+		"completion": `  feedpub completion bash > /etc/bash_completion.d/feedpub
+  feedpub completion zsh > "${fpath[1]}/_feedpub"
+  feedpub completion fish > ~/.config/fish/completions/feedpub.fish`,
+		"bash":       `  source <(feedpub completion bash)`,
+		"zsh":        `  feedpub completion zsh > "${fpath[1]}/_feedpub"`,
+		"fish":       `  feedpub completion fish | source`,
+		"powershell": `  feedpub completion powershell | Out-String | Invoke-Expression`,
+	}
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Example == "" {
+			c.Example = examples[c.Name()]
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
 }

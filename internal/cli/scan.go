@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/feedpub/feedpub/internal/config"
 	"github.com/feedpub/feedpub/internal/listing"
@@ -20,40 +19,14 @@ import (
 	"github.com/feedpub/feedpub/internal/store"
 )
 
-// siteOptions are the flags that shape the database and the output, shared
-// by every command that scans.
-type siteOptions struct {
-	cfg config.Config
-}
-
-func (o *siteOptions) AddFlags(fs *pflag.FlagSet) {
-	d := config.Default()
-	o.cfg = d
-	fs.StringVar(&o.cfg.ListingsDir, "data", d.ListingsDir, "directory of listing files (*.txt, read recursively)")
-	fs.StringVar(&o.cfg.DBPath, "db", d.DBPath, "database file")
-	fs.StringVar(&o.cfg.OutDir, "out", d.OutDir, "output directory for the feeds")
-	fs.StringVar(&o.cfg.BaseURL, "base-url", d.BaseURL, "absolute URL the output directory is served at")
-	fs.IntVar(&o.cfg.Limit, "limit", d.Limit, "items per feed document")
-	fs.IntVar(&o.cfg.ArchivePageSize, "archive-page-size", d.ArchivePageSize, "items per archive page (RFC 5005); 0 means --limit; fixed by the first scan of a database")
-	fs.StringVar(&o.cfg.Title, "title", d.Title, "site title, the combined feed's title")
-	fs.StringVar(&o.cfg.Description, "description", d.Description, "site description")
-	fs.StringVar(&o.cfg.AuthorName, "author", d.AuthorName, "author name shown in the feeds")
-	fs.StringVar(&o.cfg.AuthorEmail, "author-email", d.AuthorEmail, "author email shown in the feeds")
-	fs.StringVar(&o.cfg.TimeZone, "time-zone", d.TimeZone, "IANA time zone of the listing dates")
-	fs.StringVar(&o.cfg.TagAuthority, "tag-authority", "", "domain or email for new items' tag: URIs (default: fixed at the first scan from the base URL's host)")
-	fs.StringVar(&o.cfg.TagDate, "tag-date", "", "date for new items' tag: URIs, YYYY-MM-DD (default: fixed at the first scan)")
-	fs.DurationVar(&o.cfg.LockTimeout, "lock-timeout", d.LockTimeout, "how long to wait for another scan to release the database")
-}
-
 type scanOptions struct {
-	site    siteOptions
-	rebuild bool
-	workers int
-	paths   []string // only these listing files or directories, relative to --data
+	rebuild  bool
+	progress progressMode
+	paths    []string // only these listing files or directories, relative to --data
 }
 
 func newScanCommand(env Env, g *globalOptions) *cobra.Command {
-	o := &scanOptions{}
+	o := &scanOptions{progress: progressAuto}
 	cmd := &cobra.Command{
 		Use:   "scan [PATH...]",
 		Short: "Read new and changed listing files and regenerate the feeds they affect",
@@ -66,47 +39,58 @@ it or as paths under it), only those are read: the rest of the listings are
 not even listed, so the scan costs what the change costs. Use it from a
 hook that knows what arrived; a scan without arguments catches the rest.
 
+On a terminal, a progress bar on stderr shows the files read and the
+documents written, with their rate and the time left; it never shows in
+logs, pipes or cron mail (--progress always|never to decide).
+
 Exit status: 0 when everything was clean; 1 when a fatal problem stopped
-publishing (database, output directory, bad flags); 2 when the feeds were
+publishing (database, output directory, bad settings); 2 when the feeds were
 published but some input was rejected (see the log lines on stderr, each
 naming the file and line). A second scan started while one runs waits up
 to --lock-timeout, then fails with status 1.`,
 		Example: `  feedpub scan
   feedpub scan --base-url https://example.org/feeds/ --limit 100
+  feedpub scan --config /etc/feedpub/feedpub.toml -q
   feedpub scan data/listings/2026-11-23.txt   # just the file that arrived
-  */5 * * * * cd /srv/feedpub && feedpub scan   # crontab`,
+  */5 * * * * cd /srv/feedpub && feedpub scan -q   # crontab`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log, err := g.logger(env.Stderr)
 			if err != nil {
 				return err
 			}
+			st, err := loadSettings(cmd, env, g)
+			if err != nil {
+				return err
+			}
+			st.logDebug(log)
 			if len(args) > 0 {
 				o.paths = make([]string, 0, len(args))
 				for _, a := range args {
-					rel, err := listingRel(o.site.cfg.ListingsDir, a)
+					rel, err := listingRel(st.cfg.ListingsDir, a)
 					if err != nil {
 						return &exitError{code: ExitFatal, err: err}
 					}
 					o.paths = append(o.paths, rel)
 				}
 			}
-			return runScan(cmd.Context(), env, log, o)
+			return runScan(cmd.Context(), env, log, st.cfg, o, g)
 		},
 	}
-	o.site.AddFlags(cmd.Flags())
+	addSettingFlags(cmd.Flags(), siteFlags...)
 	cmd.Flags().BoolVar(&o.rebuild, "rebuild", false, "regenerate every feed from the database")
-	cmd.Flags().IntVar(&o.workers, "workers", 0, "files read and parsed in parallel (default: one per CPU)")
+	cmd.Flags().Var(&o.progress, "progress", "progress bar on stderr: auto (on a terminal), always or never")
 	return cmd
 }
 
-func runScan(ctx context.Context, env Env, log *slog.Logger, o *scanOptions) error {
-	cfg := o.site.cfg
-	if err := cfg.Validate(); err != nil {
-		return &exitError{code: ExitFatal, err: fmt.Errorf("invalid settings: %w", err)}
-	}
+func runScan(ctx context.Context, env Env, log *slog.Logger, cfg config.Config, o *scanOptions, g *globalOptions) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	_, err := scanOnce(ctx, log, scan.Options{Config: cfg, Rebuild: o.rebuild, Now: env.Now, Workers: o.workers, Paths: o.paths})
+	opts := scan.Options{Config: cfg, Rebuild: o.rebuild, Now: env.Now, Workers: cfg.Workers, Paths: o.paths}
+	bar := newProgress(env.Stderr, o.progress, g.quiet)
+	if bar != nil {
+		opts.Progress = bar.update
+	}
+	_, err := scanOnce(ctx, log, opts, bar.finish)
 	return err
 }
 
@@ -137,7 +121,10 @@ type scanResult struct {
 // the summary line. Its error is an *exitError: ExitFatal when publishing
 // failed, errRejected when the feeds were published but some input was
 // rejected. The result is nil only when the database could not be opened.
-func scanOnce(ctx context.Context, log *slog.Logger, opts scan.Options) (*scanResult, error) {
+//
+// done, if not nil, runs when the scan itself ends, before anything is
+// logged: the progress bar ends its line there.
+func scanOnce(ctx context.Context, log *slog.Logger, opts scan.Options, done func()) (*scanResult, error) {
 	cfg := opts.Config
 	db, err := openDB(ctx, cfg.DBPath, cfg.LockTimeout)
 	if errors.Is(err, store.ErrLocked) {
@@ -149,6 +136,9 @@ func scanOnce(ctx context.Context, log *slog.Logger, opts scan.Options) (*scanRe
 	defer db.Close()
 
 	sum, err := scan.Run(ctx, db, opts)
+	if done != nil {
+		done()
+	}
 	res := &scanResult{Summary: sum}
 	logProblems(log, cfg.ListingsDir, sum.Problems)
 	if err != nil {
@@ -182,6 +172,11 @@ func scanOnce(ctx context.Context, log *slog.Logger, opts scan.Options) (*scanRe
 // another process's lock, in short steps so that the wait ends as soon as
 // ctx does: a server shutting down does not sit out --lock-timeout.
 func openDB(ctx context.Context, path string, timeout time.Duration) (*store.DB, error) {
+	return openDBOpts(ctx, path, timeout, store.Options{})
+}
+
+// openDBOpts is openDB with options: ReadOnly for the commands that look.
+func openDBOpts(ctx context.Context, path string, timeout time.Duration, opts store.Options) (*store.DB, error) {
 	const step = 200 * time.Millisecond
 	deadline := time.Now().Add(timeout)
 	for {
@@ -189,7 +184,8 @@ func openDB(ctx context.Context, path string, timeout time.Duration) (*store.DB,
 		if timeout > 0 {
 			wait = min(step, max(time.Until(deadline), time.Millisecond))
 		}
-		db, err := store.Open(path, store.Options{Timeout: wait})
+		opts.Timeout = wait
+		db, err := store.Open(path, opts)
 		if !errors.Is(err, store.ErrLocked) {
 			return db, err
 		}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -17,23 +18,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/feedpub/feedpub/internal/config"
 	"github.com/feedpub/feedpub/internal/scan"
 	"github.com/feedpub/feedpub/internal/schedule"
 	"github.com/feedpub/feedpub/internal/server"
 	"github.com/feedpub/feedpub/internal/watch"
 )
-
-type serveOptions struct {
-	site      siteOptions
-	workers   int
-	addr      string
-	schedule  string
-	maxAge    maxAgeFlag
-	accessLog bool
-	drain     time.Duration
-	scanGrace time.Duration
-	watch     bool
-}
 
 // maxAutoMaxAge caps the max-age derived from the schedule: past an hour,
 // a reader would wait too long for a feed that changed, and a conditional
@@ -41,7 +31,6 @@ type serveOptions struct {
 const maxAutoMaxAge = time.Hour
 
 func newServeCommand(env Env, g *globalOptions) *cobra.Command {
-	o := &serveOptions{maxAge: maxAgeFlag{auto: true}}
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the feeds over HTTP and scan on a schedule",
@@ -71,42 +60,31 @@ address is taken, or the output directory cannot be created.`,
 			if err != nil {
 				return err
 			}
-			return runServe(cmd.Context(), env, log, o)
+			st, err := loadSettings(cmd, env, g)
+			if err != nil {
+				return err
+			}
+			st.logDebug(log)
+			return runServe(cmd.Context(), env, log, st.cfg)
 		},
 	}
-	o.site.AddFlags(cmd.Flags())
-	fs := cmd.Flags()
-	fs.IntVar(&o.workers, "workers", 0, "files read and parsed in parallel during a scan (default: one per CPU)")
-	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on; ':8080' for every interface")
-	fs.StringVar(&o.schedule, "schedule", "@every 5m", "when to scan: a cron spec (5 fields, local time, or CRON_TZ=Zone first) or @every DURATION, @hourly...")
-	fs.Var(&o.maxAge, "max-age", "Cache-Control max-age of the files: a duration, or auto for the time between scans (at most 1h)")
-	fs.BoolVar(&o.accessLog, "access-log", false, "log one line per request")
-	fs.DurationVar(&o.drain, "drain-timeout", 10*time.Second, "at shutdown, how long requests under way may take to finish")
-	fs.DurationVar(&o.scanGrace, "scan-grace", 30*time.Second, "at shutdown, how long a running scan may take to finish before it is cancelled")
-	fs.BoolVar(&o.watch, "watch", true, "scan the listing files that change as soon as they change, besides the scheduled full scans")
+	addSettingFlags(cmd.Flags(), append(slices.Clone(siteFlags), serveFlags...)...)
 	return cmd
 }
 
-func runServe(ctx context.Context, env Env, log *slog.Logger, o *serveOptions) error {
-	cfg := o.site.cfg
-	if err := cfg.Validate(); err != nil {
-		return &exitError{code: ExitFatal, err: fmt.Errorf("invalid settings: %w", err)}
-	}
-	if o.drain < 0 || o.scanGrace < 0 {
-		return &exitError{code: ExitFatal, err: errors.New("invalid settings: --drain-timeout and --scan-grace must not be negative")}
-	}
+func runServe(ctx context.Context, env Env, log *slog.Logger, cfg config.Config) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	scans := newScanTracker(reg, env.Now)
-	opts := scan.Options{Config: cfg, Now: env.Now, Workers: o.workers}
+	opts := scan.Options{Config: cfg, Now: env.Now, Workers: cfg.Workers}
 	// One scan at a time in this process: scheduled full scans and the
 	// watcher's targeted ones take turns.
 	var scanning sync.Mutex
 	var watcher *watch.Watcher
-	if o.watch {
+	if cfg.Watch {
 		if err := os.MkdirAll(cfg.ListingsDir, 0o755); err != nil {
 			return &exitError{code: ExitFatal, err: fmt.Errorf("create listings directory: %w", err)}
 		}
@@ -117,7 +95,7 @@ func runServe(ctx context.Context, env Env, log *slog.Logger, o *serveOptions) e
 		watcher = w
 		defer watcher.Close()
 	}
-	sched, err := schedule.New(o.schedule, "scan", func(ctx context.Context) error {
+	sched, err := schedule.New(cfg.Schedule, "scan", func(ctx context.Context) error {
 		scanning.Lock()
 		defer scanning.Unlock()
 		if watcher != nil {
@@ -129,8 +107,8 @@ func runServe(ctx context.Context, env Env, log *slog.Logger, o *serveOptions) e
 		return &exitError{code: ExitFatal, err: fmt.Errorf("--schedule: %w", err)}
 	}
 	scans.next = sched.NextRun
-	maxAge := o.maxAge.d
-	if o.maxAge.auto {
+	maxAge := cfg.MaxAge
+	if maxAge == config.MaxAgeAuto {
 		maxAge = min(sched.Interval(env.Now()), maxAutoMaxAge)
 	}
 
@@ -139,7 +117,7 @@ func runServe(ctx context.Context, env Env, log *slog.Logger, o *serveOptions) e
 		return &exitError{code: ExitFatal, err: fmt.Errorf("create output directory: %w", err)}
 	}
 	sopts := server.Options{Dir: cfg.OutDir, MaxAge: maxAge, Health: scans.health, Registry: reg, Log: log, Now: env.Now}
-	if o.accessLog {
+	if cfg.AccessLog {
 		sopts.AccessLog = log
 	}
 	srv, err := server.New(sopts)
@@ -147,14 +125,14 @@ func runServe(ctx context.Context, env Env, log *slog.Logger, o *serveOptions) e
 		return &exitError{code: ExitFatal, err: err}
 	}
 	defer srv.Close()
-	ln, err := net.Listen("tcp", o.addr)
+	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return &exitError{code: ExitFatal, err: fmt.Errorf("listen: %w", err)}
 	}
 	hs := server.HTTPServer(srv, server.DefaultLimits, log)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
-	log.Info("serving", "addr", ln.Addr().String(), "dir", cfg.OutDir, "schedule", o.schedule,
+	log.Info("serving", "addr", ln.Addr().String(), "dir", cfg.OutDir, "schedule", cfg.Schedule,
 		"max_age", maxAge.String(), "db", cfg.DBPath, "data", cfg.ListingsDir)
 	sched.Start()
 	watching := make(chan struct{})
@@ -176,7 +154,7 @@ func runServe(ctx context.Context, env Env, log *slog.Logger, o *serveOptions) e
 	var serveErr error
 	select {
 	case <-ctx.Done():
-		log.Info("shutting down", "drain_timeout", o.drain.String(), "scan_grace", o.scanGrace.String())
+		log.Info("shutting down", "drain_timeout", cfg.DrainTimeout.String(), "scan_grace", cfg.ScanGrace.String())
 	case serveErr = <-served:
 		log.Error("server stopped", "error", serveErr)
 	}
@@ -185,7 +163,7 @@ func runServe(ctx context.Context, env Env, log *slog.Logger, o *serveOptions) e
 	// other.
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		dctx, cancel := context.WithTimeout(context.Background(), o.drain)
+		dctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
 		defer cancel()
 		if err := hs.Shutdown(dctx); err != nil {
 			log.Warn("requests still under way at the drain timeout: closing them", "error", err)
@@ -193,7 +171,7 @@ func runServe(ctx context.Context, env Env, log *slog.Logger, o *serveOptions) e
 		}
 	})
 	wg.Go(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), o.scanGrace)
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ScanGrace)
 		defer cancel()
 		if err := sched.Stop(sctx); err != nil {
 			log.Warn("exiting with a scan still running; the next scan finishes its work", "error", err)
@@ -337,7 +315,7 @@ func (t *scanTracker) run(ctx context.Context, log *slog.Logger, opts scan.Optio
 			panic(r)
 		}
 	}()
-	res, err := scanOnce(ctx, log, opts)
+	res, err := scanOnce(ctx, log, opts, nil)
 	var ee *exitError
 	if errors.As(err, &ee) && ee != errRejected {
 		err = ee.err // the message without the exit code wrapper

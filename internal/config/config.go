@@ -1,6 +1,8 @@
-// Package config holds feedpub's settings, their defaults and their
+// Package config holds feedpub's settings, their names, defaults and
 // validation. It reads nothing by itself: the cli package fills a Config
-// from flags and the environment and hands it on.
+// from the config file, the environment and flags, and hands it on. Every
+// scalar setting is listed once, in Settings, with its key in the config
+// file and its flag, so that each source names it the same way.
 package config
 
 import (
@@ -8,11 +10,12 @@ import (
 	"fmt"
 	"net/mail"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
 
-// Config is every setting a scan needs.
+// Config is every setting of a scan and of the server.
 type Config struct {
 	ListingsDir string // where listing files are read from
 	DBPath      string // the bbolt database
@@ -35,6 +38,12 @@ type Config struct {
 	// also hold every item not yet in a full archive page.
 	ArchivePageSize int
 
+	// Formats are the feed formats published and advertised. A format
+	// turned off is no longer linked or created for new feeds; files of
+	// it already published keep being updated, because readers are
+	// subscribed to them.
+	Formats Formats
+
 	// TagAuthority and TagDate fix the RFC 4151 tag URIs of new items.
 	// Empty means: use what the database was created with, or, for a new
 	// database, the base URL's host and today's date.
@@ -42,21 +51,112 @@ type Config struct {
 	TagDate      string
 
 	LockTimeout time.Duration // bounded wait for another scan's lock
+	Workers     int           // files read and documents rendered in parallel; 0: one per CPU
+
+	// feedpub serve.
+	Listen       string        // address to listen on
+	Schedule     string        // cron spec of the scheduled scans
+	MaxAge       time.Duration // Cache-Control max-age; MaxAgeAuto: the time between scans
+	AccessLog    bool          // one log line per request
+	DrainTimeout time.Duration // at shutdown, for requests under way
+	ScanGrace    time.Duration // at shutdown, for a running scan
+	Watch        bool          // scan changed listings at once, from file system notifications
+
+	// Categories and Listings rename, describe, slug and merge the
+	// categories and listings found in the listing files. They come from
+	// the config file only.
+	Categories []Category
+	Listings   []Listing
+}
+
+// MaxAgeAuto is the MaxAge that follows the schedule.
+const MaxAgeAuto time.Duration = -1
+
+// Formats says which feed formats are on.
+type Formats struct {
+	RSS, Atom, JSON bool
+}
+
+// FormatNames are the formats' names in settings, in their order.
+var FormatNames = []string{"rss", "atom", "json"}
+
+// String lists the formats that are on: "rss,atom,json".
+func (f Formats) String() string {
+	var on []string
+	for i, v := range []bool{f.RSS, f.Atom, f.JSON} {
+		if v {
+			on = append(on, FormatNames[i])
+		}
+	}
+	return strings.Join(on, ",")
+}
+
+// ParseFormats reads a comma-separated list of format names.
+func ParseFormats(s string) (Formats, error) {
+	var f Formats
+	for _, name := range strings.Split(s, ",") {
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "rss":
+			f.RSS = true
+		case "atom":
+			f.Atom = true
+		case "json":
+			f.JSON = true
+		case "":
+		default:
+			return f, fmt.Errorf("unknown format %q: want rss, atom or json", strings.TrimSpace(name))
+		}
+	}
+	return f, nil
+}
+
+// Category configures one category, the items of one folded label.
+type Category struct {
+	// Label is a spelling of the label it configures, as in the listing
+	// files; spellings that fold alike are the same category.
+	Label string `json:"label"`
+	// Name is the name shown; "" keeps the most frequent spelling.
+	Name string `json:"name,omitempty"`
+	// Slug is the URL slug given to the category when it is first
+	// published. A published URL never moves: for a category already
+	// published, it must be its slug or be left out.
+	Slug        string `json:"slug,omitempty"`
+	Description string `json:"description,omitempty"`
+	// Merge lists other labels whose items belong to this category.
+	Merge []string `json:"merge,omitempty"`
+}
+
+// Listing configures one listing, the items of one folded listing title.
+type Listing struct {
+	Title       string `json:"title"`
+	Name        string `json:"name,omitempty"`
+	Slug        string `json:"slug,omitempty"`
+	Description string `json:"description,omitempty"`
+	// DefaultCategory is the label given to the listing's items that have
+	// none.
+	DefaultCategory string `json:"default_category,omitempty"`
 }
 
 // Default returns the settings for a fresh checkout with no configuration.
 func Default() Config {
 	return Config{
-		ListingsDir: "data/listings",
-		DBPath:      "data/feedpub.db",
-		OutDir:      "feeds",
-		BaseURL:     "http://localhost:8080/",
-		Title:       "feedpub",
-		Description: "Every item from every listing.",
-		Language:    "en",
-		TimeZone:    "UTC",
-		Limit:       50,
-		LockTimeout: 30 * time.Second,
+		ListingsDir:  "data/listings",
+		DBPath:       "data/feedpub.db",
+		OutDir:       "feeds",
+		BaseURL:      "http://localhost:8080/",
+		Title:        "feedpub",
+		Description:  "Every item from every listing.",
+		Language:     "en",
+		TimeZone:     "UTC",
+		Limit:        50,
+		Formats:      Formats{RSS: true, Atom: true, JSON: true},
+		LockTimeout:  30 * time.Second,
+		Listen:       "127.0.0.1:8080",
+		Schedule:     "@every 5m",
+		Watch:        true,
+		MaxAge:       MaxAgeAuto,
+		DrainTimeout: 10 * time.Second,
+		ScanGrace:    30 * time.Second,
 	}
 }
 
@@ -64,17 +164,42 @@ func Default() Config {
 // reader needs the recent items, not the archive.
 const MaxLimit = 1000
 
+// FieldError is a setting's value that is not valid. Key is the setting's
+// key (Setting.Key), so that the caller can say where the value came from.
+type FieldError struct {
+	Key string
+	Err error
+}
+
+func (e *FieldError) Error() string { return e.Key + ": " + e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+func fieldErr(key, format string, args ...any) error {
+	return &FieldError{Key: key, Err: fmt.Errorf(format, args...)}
+}
+
+// slugPattern is what a configured slug may be: what identity.Slug makes.
+var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// MaxSlugLength matches identity.MaxSlugLength.
+const MaxSlugLength = 60
+
+// ValidSlug reports whether s can be a feed's slug.
+func ValidSlug(s string) bool { return len(s) <= MaxSlugLength && slugPattern.MatchString(s) }
+
 // Validate checks every value and normalizes the base URL to end in "/".
+// Its errors are *FieldError, joined.
 func (c *Config) Validate() error {
 	var errs []error
+	add := func(key, format string, args ...any) { errs = append(errs, fieldErr(key, format, args...)) }
 	u, err := url.Parse(c.BaseURL)
 	switch {
 	case err != nil:
-		errs = append(errs, fmt.Errorf("base URL %q: %w", c.BaseURL, err))
+		add(KeyBaseURL, "%q: %w", c.BaseURL, err)
 	case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		errs = append(errs, fmt.Errorf("base URL %q: must be an absolute http or https URL", c.BaseURL))
+		add(KeyBaseURL, "%q: must be an absolute http or https URL", c.BaseURL)
 	case u.RawQuery != "" || u.Fragment != "":
-		errs = append(errs, fmt.Errorf("base URL %q: must not have a query or fragment", c.BaseURL))
+		add(KeyBaseURL, "%q: must not have a query or fragment", c.BaseURL)
 	default:
 		if !strings.HasSuffix(u.Path, "/") {
 			u.Path += "/"
@@ -82,35 +207,62 @@ func (c *Config) Validate() error {
 		c.BaseURL = u.String()
 	}
 	if c.Limit < 1 || c.Limit > MaxLimit {
-		errs = append(errs, fmt.Errorf("limit %d: must be between 1 and %d", c.Limit, MaxLimit))
+		add(KeyLimit, "%d: must be between 1 and %d", c.Limit, MaxLimit)
 	}
 	if c.ArchivePageSize < 0 || c.ArchivePageSize > MaxLimit {
-		errs = append(errs, fmt.Errorf("archive page size %d: must be between 1 and %d, or 0 for the limit", c.ArchivePageSize, MaxLimit))
+		add(KeyArchivePageSize, "%d: must be between 1 and %d, or 0 for the limit", c.ArchivePageSize, MaxLimit)
 	}
-	if _, err := time.LoadLocation(c.TimeZone); err != nil {
-		errs = append(errs, fmt.Errorf("time zone %q: %w", c.TimeZone, err))
+	if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" {
+		add(KeyTimeZone, "%q: not an IANA time zone (like Europe/Paris or UTC)", c.TimeZone)
 	}
 	if strings.TrimSpace(c.Title) == "" {
-		errs = append(errs, errors.New("title: must not be empty"))
+		add(KeyTitle, "must not be empty")
 	}
 	if strings.TrimSpace(c.Description) == "" {
-		errs = append(errs, errors.New("description: must not be empty"))
+		add(KeyDescription, "must not be empty")
+	}
+	if c.Language != "" && !languageTag.MatchString(c.Language) {
+		add(KeyLanguage, "%q: not a language tag (like en or pt-BR)", c.Language)
 	}
 	if c.AuthorEmail != "" {
 		if a, err := mail.ParseAddress(c.AuthorEmail); err != nil || a.Address != c.AuthorEmail {
-			errs = append(errs, fmt.Errorf("author email %q: not a plain email address", c.AuthorEmail))
+			add(KeyAuthorEmail, "%q: not a plain email address", c.AuthorEmail)
 		}
 	}
-	for name, v := range map[string]string{"listings dir": c.ListingsDir, "database": c.DBPath, "output dir": c.OutDir} {
+	if c.Formats == (Formats{}) {
+		add(KeyFormats, "at least one of rss, atom and json must be on")
+	}
+	for key, v := range map[string]string{KeyListingsDir: c.ListingsDir, KeyDBPath: c.DBPath, KeyOutDir: c.OutDir, KeyListen: c.Listen, KeySchedule: c.Schedule} {
 		if v == "" {
-			errs = append(errs, fmt.Errorf("%s: must not be empty", name))
+			add(key, "must not be empty")
 		}
 	}
-	if c.LockTimeout < 0 {
-		errs = append(errs, fmt.Errorf("lock timeout %s: must not be negative", c.LockTimeout))
+	for key, d := range map[string]time.Duration{KeyLockTimeout: c.LockTimeout, KeyDrainTimeout: c.DrainTimeout, KeyScanGrace: c.ScanGrace} {
+		if d < 0 {
+			add(key, "%s: must not be negative", d)
+		}
+	}
+	if c.MaxAge < 0 && c.MaxAge != MaxAgeAuto {
+		add(KeyMaxAge, "%s: must not be negative", c.MaxAge)
+	}
+	if c.Workers < 0 {
+		add(KeyWorkers, "%d: must not be negative", c.Workers)
+	}
+	for _, cat := range c.Categories {
+		if cat.Slug != "" && !ValidSlug(cat.Slug) {
+			add(CategoryKey(cat.Label, "slug"), "%q: want lowercase letters, digits and single hyphens, at most %d characters", cat.Slug, MaxSlugLength)
+		}
+	}
+	for _, l := range c.Listings {
+		if l.Slug != "" && !ValidSlug(l.Slug) {
+			add(ListingKey(l.Title, "slug"), "%q: want lowercase letters, digits and single hyphens, at most %d characters", l.Slug, MaxSlugLength)
+		}
 	}
 	return errors.Join(errs...)
 }
+
+// languageTag is the shape of an RFC 5646 tag, loosely: en, en-GB, zh-Hant-TW.
+var languageTag = regexp.MustCompile(`^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$`)
 
 // Location returns the time zone listing dates are in. Call Validate first.
 func (c *Config) Location() *time.Location {

@@ -154,13 +154,17 @@ func (s *Site) page(title string) page {
 	return page{Lang: s.Language, CSP: csp, Style: style, Title: title, Site: s.Title, Home: s.HomeURL()}
 }
 
-// feedLinks are the three formats of the document at dir.
+// feedLinks are the advertised formats of the document at dir.
 func (s *Site) feedLinks(dir, title string) []feedLink {
-	return []feedLink{
-		{s.FileURL(dir, RSSFile), RSSType, title + " (RSS)", "RSS"},
-		{s.FileURL(dir, AtomFile), AtomType, title + " (Atom)", "Atom"},
-		{s.FileURL(dir, JSONFile), JSONType, title + " (JSON Feed)", "JSON Feed"},
+	var links []feedLink
+	for _, f := range []struct{ file, typ, format string }{
+		{RSSFile, RSSType, "RSS"}, {AtomFile, AtomType, "Atom"}, {JSONFile, JSONType, "JSON Feed"},
+	} {
+		if !s.Hidden[f.file] {
+			links = append(links, feedLink{s.FileURL(dir, f.file), f.typ, title + " (" + f.format + ")", f.format})
+		}
 	}
+	return links
 }
 
 func (s *Site) day(t time.Time) (day, iso string) {

@@ -56,9 +56,15 @@ var indexTmpl = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 <meta http-equiv="Content-Security-Policy" content="{{.CSP}}">
 <title>{{.Site.Title}}: feeds</title>
 {{- range .Discover}}
+{{- if .RSS}}
 <link rel="alternate" type="application/rss+xml" title="{{.Title}} (RSS)" href="{{.RSS}}">
+{{- end}}
+{{- if .Atom}}
 <link rel="alternate" type="application/atom+xml" title="{{.Title}} (Atom)" href="{{.Atom}}">
+{{- end}}
+{{- if .JSON}}
 <link rel="alternate" type="application/feed+json" title="{{.Title}} (JSON Feed)" href="{{.JSON}}">
+{{- end}}
 {{- end}}
 <style>
 body{font:16px/1.5 system-ui,sans-serif;max-width:48rem;margin:0 auto;padding:1rem;color:#222;background:#fff}
@@ -87,7 +93,11 @@ ul{list-style:none;padding:0}li{padding:.5rem 0;border-bottom:1px solid #ddd;ove
 </html>
 {{define "feed"}}
 <li><a href="{{.Page}}"><strong dir="auto">{{.Name}}</strong></a> <span class="meta">{{.Items}} item{{if ne .Items 1}}s{{end}}{{with .Updated}}, updated <time datetime="{{$.UpdatedTS}}">{{.}}</time>{{end}}</span><br>
-<a href="{{.RSS}}" type="application/rss+xml">RSS</a> · <a href="{{.Atom}}" type="application/atom+xml">Atom</a> · <a href="{{.JSON}}" type="application/feed+json">JSON Feed</a></li>
+{{if .RSS}}<a href="{{.RSS}}" type="application/rss+xml">RSS</a>{{end}}
+{{- if and .RSS .Atom}} · {{end}}
+{{- if .Atom}}<a href="{{.Atom}}" type="application/atom+xml">Atom</a>{{end}}
+{{- if and (or .RSS .Atom) .JSON}} · {{end}}
+{{- if .JSON}}<a href="{{.JSON}}" type="application/feed+json">JSON Feed</a>{{end}}</li>
 {{- end}}
 `))
 
@@ -99,9 +109,9 @@ func Index(s *Site, ls []Listed) ([]byte, error) {
 			Title: (&Doc{Feed: l.Feed, Name: l.Name}).Title(s),
 			Name:  l.Name,
 			Page:  s.PageURL(l.Feed.Path),
-			RSS:   s.FileURL(l.Feed.Path, RSSFile),
-			Atom:  s.FileURL(l.Feed.Path, AtomFile),
-			JSON:  s.FileURL(l.Feed.Path, JSONFile),
+			RSS:   s.advertised(l.Feed.Path, RSSFile),
+			Atom:  s.advertised(l.Feed.Path, AtomFile),
+			JSON:  s.advertised(l.Feed.Path, JSONFile),
 			Items: l.Feed.Items,
 		}
 		if !l.Updated.IsZero() {
@@ -148,7 +158,8 @@ type opmlOutline struct {
 }
 
 // OPML renders an OPML 2.0 subscription list of every feed's RSS
-// document, grouped like the index page.
+// document (or, with RSS hidden, Atom, else JSON Feed), grouped like the
+// index page.
 func OPML(s *Site, ls []Listed) ([]byte, error) {
 	doc := opml{Version: "2.0", Title: s.Title, Owner: s.AuthorName}
 	kinds := []model.FeedKind{model.KindAll, model.KindCategory, model.KindListing}
@@ -161,8 +172,9 @@ func OPML(s *Site, ls []Listed) ([]byte, error) {
 			}
 			title := (&Doc{Feed: l.Feed, Name: l.Name}).Title(s)
 			g.Outlines = append(g.Outlines, opmlOutline{
+				// OPML says type "rss" for every kind of feed.
 				Type: "rss", Text: title, Title: title,
-				XMLURL: s.FileURL(l.Feed.Path, RSSFile), HTMLURL: s.PageURL(l.Feed.Path),
+				XMLURL: s.FileURL(l.Feed.Path, s.firstFormat()), HTMLURL: s.PageURL(l.Feed.Path),
 			})
 		}
 		if len(g.Outlines) > 0 {

@@ -50,6 +50,10 @@ type Site struct {
 	AuthorEmail string
 	Language    string
 	Location    *time.Location
+	// Hidden are the formats (RSSFile, AtomFile, JSONFile) not advertised:
+	// pages, the index and the OPML list do not link to them. Nil hides
+	// none.
+	Hidden map[string]bool
 
 	fragments sync.Map // feed links escaped once per scan; see fragment
 }
@@ -57,6 +61,26 @@ type Site struct {
 // URL returns the absolute URL of rel, a slash path under the base URL.
 func (s *Site) URL(rel string) string {
 	return s.BaseURL.ResolveReference(&url.URL{Path: rel}).String()
+}
+
+// advertised is the URL of one format of the feed at dir, or "" when
+// that format is hidden.
+func (s *Site) advertised(dir, file string) string {
+	if s.Hidden[file] {
+		return ""
+	}
+	return s.FileURL(dir, file)
+}
+
+// firstFormat is the file of the first format not hidden, in the order
+// RSS, Atom, JSON Feed.
+func (s *Site) firstFormat() string {
+	for _, f := range []string{RSSFile, AtomFile, JSONFile} {
+		if !s.Hidden[f] {
+			return f
+		}
+	}
+	return RSSFile
 }
 
 // Ref names a category or listing an item belongs to.
@@ -87,6 +111,9 @@ type Doc struct {
 	// Archived is the number of full archive pages; the subscription
 	// document links to the newest.
 	Archived uint64
+	// About, if not empty, replaces the description of what the feed
+	// collects (a configured description).
+	About string
 }
 
 // SortEntries orders entries newest first. Published instants are unique
@@ -148,6 +175,9 @@ func (d *Doc) Title(s *Site) string {
 
 // Description says what the feed collects; RSS requires one.
 func (d *Doc) Description(s *Site) string {
+	if d.About != "" {
+		return d.About
+	}
 	switch d.Feed.Kind {
 	case model.KindCategory:
 		return "Items in the category “" + d.Name + "” from " + s.Title + "."

@@ -51,7 +51,7 @@ func walkPaths(root string, rels []string) ([]candidate, []*listing.Error, error
 	seen := map[string]bool{}
 	for _, rel := range rels {
 		p := filepath.FromSlash(rel)
-		if !filepath.IsLocal(p) || hidden(p) {
+		if !filepath.IsLocal(p) || dotted(p) {
 			continue
 		}
 		abs := filepath.Join(root, p)
@@ -73,9 +73,9 @@ func walkPaths(root string, rels []string) ([]candidate, []*listing.Error, error
 	return cands, w.problems, nil
 }
 
-// hidden reports whether a relative path has a dotfile or dot-directory
+// dotted reports whether a relative path has a dotfile or dot-directory
 // in it.
-func hidden(rel string) bool {
+func dotted(rel string) bool {
 	for _, part := range strings.Split(filepath.ToSlash(rel), "/") {
 		if strings.HasPrefix(part, ".") {
 			return true

@@ -27,11 +27,12 @@ type ingester struct {
 	pages   []uint64        // items whose pages to regenerate
 	renamed bool            // a feed's shown name changed: every feed and page shows it
 
-	sum *Summary
+	conf *feedConfig // configured slugs, merges and default categories
+	sum  *Summary
 }
 
-func newIngester(now time.Time, loc *time.Location, tag identity.TagScheme, pageSize uint64, sum *Summary) *ingester {
-	return &ingester{now: now, loc: loc, tag: tag, pageSize: pageSize, feeds: map[string]*model.Feed{}, sum: sum}
+func newIngester(now time.Time, loc *time.Location, tag identity.TagScheme, pageSize uint64, conf *feedConfig, sum *Summary) *ingester {
+	return &ingester{now: now, loc: loc, tag: tag, pageSize: pageSize, feeds: map[string]*model.Feed{}, conf: conf, sum: sum}
 }
 
 // begin starts work in a new transaction.
@@ -115,20 +116,35 @@ func (in *ingester) feedAt(path string) (*model.Feed, error) {
 func (in *ingester) createFeed(kind model.FeedKind, fold, name string) (*model.Feed, error) {
 	path := model.AllPath
 	if kind != model.KindAll {
-		slug := identity.Slug(name)
+		slug := in.conf.slug(kind, fold)
+		configured := slug != ""
+		if !configured {
+			slug = identity.Slug(name)
+		}
 		path = string(kind) + "/" + slug
 		for n := 2; ; n++ {
 			existing, err := in.feedAt(path)
 			if err != nil {
 				return nil, err
 			}
-			if existing == nil {
+			if existing == nil && !in.conf.takenBy(path, fold) {
 				break
+			}
+			if configured {
+				// checkSlugs refused this before the scan began; only a
+				// feed created in this very scan can be in the way.
+				return nil, fmt.Errorf("scan: the configured slug of %s %q: %s is taken", kind, name, path)
 			}
 			path = fmt.Sprintf("%s/%s-%d", kind, slug, n)
 		}
 	}
 	f := &model.Feed{Path: path, Kind: kind, Fold: fold, ID: in.tag.FeedID(path), Created: in.now}
+	if kind != model.KindAll {
+		// The name it was created for is its name until items are counted
+		// under a spelling: a category created by a merge or a default
+		// category has no item labelled with its own label yet.
+		f.Spellings = []model.Spelling{{Text: name}}
+	}
 	in.feeds[path] = f
 	in.touched[path] = true
 	in.dirty[path] = true
@@ -282,15 +298,25 @@ func (in *ingester) create(r row, published int64, listingTitle string, all, lf 
 	it.Listings = []string{lf.Path}
 	it.Sources = []string{listingTitle}
 	in.spell(lf, listingTitle)
-	if r.src.Label != "" {
-		cf, err := in.feed(model.KindCategory, r.src.Label)
+	label := r.src.Label
+	if label == "" {
+		label = in.conf.defaultCategory(listingTitle)
+	}
+	if label != "" {
+		cfs, own, err := in.labelFeeds(label)
 		if err != nil {
 			return err
 		}
-		it.Categories = []string{cf.Path}
-		it.Labels = []string{r.src.Label}
-		in.spell(cf, r.src.Label)
-		joined = append(joined, cf)
+		for _, cf := range cfs {
+			it.Categories = append(it.Categories, cf.Path)
+		}
+		joined = append(joined, cfs...)
+		if r.src.Label != "" {
+			it.Labels = []string{r.src.Label}
+			if own != nil {
+				in.spell(own, r.src.Label)
+			}
+		}
 	}
 	if err := in.tx.PutItem(it); err != nil {
 		return err
@@ -332,18 +358,26 @@ func (in *ingester) update(r row, listingTitle string, lf *model.Feed) error {
 		in.spell(lf, listingTitle)
 		changed = true
 	}
-	if r.src.Label != "" {
-		cf, err := in.feed(model.KindCategory, r.src.Label)
+	label := r.src.Label
+	if label == "" && len(it.Categories) == 0 {
+		label = in.conf.defaultCategory(listingTitle)
+	}
+	if label != "" {
+		cfs, own, err := in.labelFeeds(label)
 		if err != nil {
 			return err
 		}
-		if !slices.Contains(it.Categories, cf.Path) {
-			it.Categories = append(it.Categories, cf.Path)
-			joined = append(joined, cf)
+		for _, cf := range cfs {
+			if !slices.Contains(it.Categories, cf.Path) {
+				it.Categories = append(it.Categories, cf.Path)
+				joined = append(joined, cf)
+			}
 		}
-		if !slices.Contains(it.Labels, r.src.Label) {
+		if r.src.Label != "" && !slices.Contains(it.Labels, r.src.Label) {
 			it.Labels = append(it.Labels, r.src.Label)
-			in.spell(cf, r.src.Label)
+			if own != nil {
+				in.spell(own, r.src.Label)
+			}
 			changed = true
 		}
 	}
@@ -422,5 +456,84 @@ func (in *ingester) log(f *model.Feed, it *model.Item) error {
 	}
 	in.touched[f.Path] = true
 	in.dirty[f.Path] = true
+	return nil
+}
+
+// labelFeeds returns the category feeds an item labelled label joins, and
+// among them own, the feed of that very label (nil if there is none),
+// whose spellings count it. A label merged into a category joins that
+// category, and also its own feed if one was published before the merge;
+// it never gets a new feed of its own.
+func (in *ingester) labelFeeds(label string) (feeds []*model.Feed, own *model.Feed, err error) {
+	fold := identity.FoldName(label)
+	into, merged := in.conf.mergeInto[fold]
+	if !merged {
+		f, err := in.feed(model.KindCategory, label)
+		if err != nil {
+			return nil, nil, err
+		}
+		return []*model.Feed{f}, f, nil
+	}
+	target, err := in.feed(model.KindCategory, in.conf.cats[into].Label)
+	if err != nil {
+		return nil, nil, err
+	}
+	feeds = []*model.Feed{target}
+	if p, ok := in.tx.FeedPath(model.KindCategory, fold); ok {
+		if own, err = in.feedAt(p); err != nil {
+			return nil, nil, err
+		}
+		if own != nil {
+			feeds = append(feeds, own)
+		}
+	}
+	return feeds, own, nil
+}
+
+// joinAll makes a stored item a member of every feed of feeds it is not
+// in yet, as a config change asks: its page and feeds are regenerated,
+// its id and dates stay.
+func (in *ingester) joinAll(it *model.Item, feeds []*model.Feed) error {
+	var joined []*model.Feed
+	for _, f := range feeds {
+		if !slices.Contains(it.Categories, f.Path) {
+			it.Categories = append(it.Categories, f.Path)
+			joined = append(joined, f)
+		}
+	}
+	if len(joined) == 0 {
+		return nil
+	}
+	if err := in.tx.PutItem(it); err != nil {
+		return err
+	}
+	for _, f := range joined {
+		if err := in.join(f, it); err != nil {
+			return err
+		}
+	}
+	in.pages = append(in.pages, it.Seq)
+	for _, p := range in.memberships(it) {
+		in.dirty[p] = true
+	}
+	return nil
+}
+
+// eachMember calls fn with every item of the feed at path, in joining
+// order.
+func (in *ingester) eachMember(path string, fn func(*model.Item) error) error {
+	seqs, err := in.tx.Members(path, 1, int(in.tx.MemberCount(path)))
+	if err != nil {
+		return err
+	}
+	for _, seq := range seqs {
+		it, err := in.tx.Item(seq)
+		if err != nil {
+			return err
+		}
+		if err := fn(it); err != nil {
+			return err
+		}
+	}
 	return nil
 }

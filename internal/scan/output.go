@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path"
 	"runtime"
+	"slices"
 
 	"golang.org/x/sync/errgroup"
 
@@ -28,6 +29,7 @@ func (s *scanner) renderKey() string {
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%d",
 		renderVersion, s.site.BaseURL, s.site.Title, s.site.Description, s.site.AuthorName,
 		s.site.AuthorEmail, s.site.Language, s.loc, s.cfg.Limit)
+	fmt.Fprintf(h, "\x00%s", s.conf.key) // names, descriptions, merges, formats
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -59,10 +61,13 @@ func (s *scanner) publishFeeds(ctx context.Context) error {
 	var dirty []string
 	var storedKey string
 	var allPages bool
+	var items, pendingPages int
 	err := s.db.View(func(tx *store.Tx) error {
 		var err error
 		feeds, err = tx.Feeds()
 		dirty, storedKey, allPages = tx.Dirty(), tx.Meta(metaRender), tx.Meta(metaAllPages) != ""
+		items, _ = tx.Counts()
+		pendingPages = tx.PendingPages()
 		return err
 	})
 	if err != nil {
@@ -74,6 +79,7 @@ func (s *scanner) publishFeeds(ctx context.Context) error {
 	for _, f := range feeds {
 		s.byPath[f.Path] = f
 	}
+	s.resolveMerged(feeds)
 	todo := map[string]bool{}
 	for _, d := range dirty {
 		todo[d] = true
@@ -88,9 +94,14 @@ func (s *scanner) publishFeeds(ctx context.Context) error {
 			}
 		}
 	}
+	if full || allPages {
+		pendingPages = items
+	}
+	s.progress.start(PhasePages, pendingPages)
 	if err := s.publishPages(ctx, full || allPages); err != nil {
 		return err
 	}
+	s.progress.start(PhaseFeeds, len(todo))
 	if len(todo) == 0 && s.out.Exists(render.IndexFile) && s.out.Exists(render.OPMLFile) {
 		return nil
 	}
@@ -149,6 +160,7 @@ func (s *scanner) publishDocs(ctx context.Context, dirs []string) error {
 	if err := s.commit(); err != nil {
 		return err
 	}
+	s.progress.add(len(dirs), 0)
 	var done []string
 	for i, d := range dirs {
 		if ok[i] {
@@ -192,6 +204,9 @@ func (s *scanner) publishDoc(dir string) (bool, error) {
 	}
 	ok := true
 	for _, fm := range formats {
+		if !s.writes(feedPath, fm.file) {
+			continue
+		}
 		data, err := fm.fn(s.site, doc)
 		if err != nil {
 			return false, fmt.Errorf("scan: render %s/%s: %w", dir, fm.file, err)
@@ -226,31 +241,32 @@ func (s *scanner) checkedWrite(rel string, f feedcheck.Format, data []byte) (boo
 	return true, nil
 }
 
-// complete reports whether every format of the feed at p exists.
+// complete reports whether every format written of the feed at p exists.
 func (s *scanner) complete(p string) bool {
 	for _, fm := range formats {
-		if !s.out.Exists(path.Join(p, fm.file)) {
+		if s.writes(p, fm.file) && !s.out.Exists(path.Join(p, fm.file)) {
 			return false
 		}
 	}
 	return true
 }
 
-// name is a feed's shown name.
-func (s *scanner) name(f *model.Feed) string { return f.Name() }
-
 // entry resolves an item's categories and listings to names.
 func (s *scanner) entry(it *model.Item) render.Entry {
 	ref := func(p string) render.Ref {
 		r := render.Ref{Path: p, Name: p}
 		if g := s.byPath[p]; g != nil {
-			r.Kind, r.Name = g.Kind, s.name(g)
+			g = s.shownAs(g)
+			r.Kind, r.Path, r.Name = g.Kind, g.Path, s.name(g)
 		}
 		return r
 	}
 	e := render.Entry{Item: it}
 	for _, p := range it.Categories {
-		e.Categories = append(e.Categories, ref(p))
+		r := ref(p)
+		if !slices.ContainsFunc(e.Categories, func(c render.Ref) bool { return c.Path == r.Path }) {
+			e.Categories = append(e.Categories, r)
+		}
 	}
 	for _, p := range it.Listings {
 		e.Listings = append(e.Listings, ref(p))
@@ -264,7 +280,7 @@ func (s *scanner) entry(it *model.Item) render.Entry {
 // links reaches every item.
 func (s *scanner) doc(f *model.Feed, k uint64) (*render.Doc, error) {
 	archived := uint64(f.Items) / s.pageSize
-	doc := &render.Doc{Feed: f, Name: s.name(f), Page: k, Archived: archived}
+	doc := &render.Doc{Feed: f, Name: s.name(f), Page: k, Archived: archived, About: s.about(f)}
 	err := s.db.View(func(tx *store.Tx) error {
 		var seqs []uint64
 		if k > 0 {
@@ -362,6 +378,7 @@ func (s *scanner) publishPages(ctx context.Context, all bool) error {
 		if err := s.commit(); err != nil {
 			return err
 		}
+		s.progress.add(len(items), 0)
 		var done []uint64
 		for i, it := range items {
 			if ok[i] {
@@ -390,7 +407,7 @@ func (s *scanner) publishPage(it *model.Item) (bool, error) {
 func (s *scanner) writeIndex(feeds []*model.Feed) error {
 	listed := make([]render.Listed, 0, len(feeds))
 	for _, f := range feeds {
-		if f.Items == 0 {
+		if f.Items == 0 || s.conf.mergedAway(f) {
 			continue
 		}
 		listed = append(listed, render.Listed{Feed: f, Name: s.name(f), Updated: f.Updated})

@@ -39,6 +39,11 @@ type Options struct {
 	// those and does not walk the rest. A watcher of the listings dir
 	// gives them; a full scan (nil) catches whatever a watcher missed.
 	Paths []string
+	// Progress, if not nil, is called as the scan goes: after each file
+	// read and each batch of documents published, on the goroutine that
+	// called Run. It must return quickly (a progress bar throttles its
+	// redraws itself).
+	Progress func(ProgressEvent)
 	// Check vets each document before it is published; nil means
 	// feedcheck.Check. Tests replace it to prove a failed check publishes
 	// nothing.
@@ -78,6 +83,7 @@ func Run(ctx context.Context, db *store.DB, opts Options) (*Summary, error) {
 	started := now()
 	sum := &Summary{}
 	s := &scanner{db: db, opts: opts, cfg: &opts.Config, now: started.UTC().Truncate(time.Second), sum: sum}
+	s.progress.fn = opts.Progress
 	s.loc = s.cfg.Location()
 	base, err := url.Parse(s.cfg.BaseURL)
 	if err != nil {
@@ -88,12 +94,17 @@ func Run(ctx context.Context, db *store.DB, opts Options) (*Summary, error) {
 		AuthorName: s.cfg.AuthorName, AuthorEmail: s.cfg.AuthorEmail,
 		Language: s.cfg.Language, Location: s.loc,
 	}
+	s.site.Hidden = hidden(s.cfg.Formats)
+	s.conf = newFeedConfig(s.cfg)
 	s.out = publish.Dir{Root: s.cfg.OutDir}
 	s.check = opts.Check
 	if s.check == nil {
 		s.check = feedcheck.Check
 	}
 	if err := s.resolveFixed(); err != nil {
+		return sum, err
+	}
+	if err := s.applyFeedConfig(); err != nil {
 		return sum, err
 	}
 	if err := s.ingestFiles(ctx); err != nil {
@@ -124,6 +135,9 @@ type scanner struct {
 	check    func(feedcheck.Format, []byte) error
 	mu       sync.Mutex // guards sum while documents render in parallel
 	sum      *Summary
+	progress progress
+	conf     *feedConfig            // the config's categories and listings
+	merged   map[string]*model.Feed // merged-away category path → the category shown; set with byPath
 }
 
 // releaseMemory lets go of the database pages read so far (see
@@ -136,8 +150,9 @@ const (
 	metaTagAuthority = "tag_authority"
 	metaTagDate      = "tag_date"
 	metaPageSize     = "archive_page_size"
-	metaRender       = "render"    // renderKey of the last complete publish
-	metaAllPages     = "all_pages" // "1": every item page must be regenerated
+	metaRender       = "render"      // renderKey of the last complete publish
+	metaAllPages     = "all_pages"   // "1": every item page must be regenerated
+	metaFeedConfig   = "feed_config" // feedConfig.apply of the merges and default categories applied
 )
 
 // resolveFixed fixes, on first use, the settings that published URLs and
@@ -237,7 +252,8 @@ func (s *scanner) ingestFiles(ctx context.Context) error {
 		todo = append(todo, c)
 	}
 
-	in := newIngester(s.now, s.loc, s.tag, s.pageSize, s.sum)
+	s.progress.start(PhaseRead, len(todo))
+	in := newIngester(s.now, s.loc, s.tag, s.pageSize, s.conf, s.sum)
 	var chunk []parsed
 	items := 0
 	flush := func() error {
@@ -259,6 +275,7 @@ func (s *scanner) ingestFiles(ctx context.Context) error {
 	}
 	for p := range s.parseAll(ctx, todo, known) {
 		if p.transient != nil {
+			s.progress.add(1, 0)
 			// Not read whole: nothing to record, try again next scan.
 			s.sum.Problems = append(s.sum.Problems, p.transient)
 			if !p.transient.Warning {
@@ -267,9 +284,12 @@ func (s *scanner) ingestFiles(ctx context.Context) error {
 			continue
 		}
 		chunk = append(chunk, p)
+		n := 0
 		if p.listing != nil {
-			items += len(p.listing.Items)
+			n = len(p.listing.Items)
+			items += n
 		}
+		s.progress.add(1, n)
 		if len(chunk) >= chunkFiles || items >= chunkItems {
 			if err := flush(); err != nil {
 				return err

@@ -6,3 +6,8 @@ package store
 func (t *Tx) Counts() (items, feeds int) {
 	return int(t.tx.Bucket(bucketItems).Sequence()), t.tx.Bucket(bucketFeeds).Stats().KeyN
 }
+
+// PendingPages returns how many item pages wait to be regenerated.
+func (t *Tx) PendingPages() int {
+	return t.tx.Bucket(bucketPages).Stats().KeyN
+}
