@@ -104,7 +104,8 @@ A flag on the command line wins over the environment.`,
 	}
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	root.AddCommand(newScanCommand(env, g), newServeCommand(env, g), newCheckCommand(env))
+	root.AddCommand(newScanCommand(env, g), newServeCommand(env, g), newCheckCommand(env),
+		newBackupCommand(env, g), newRestoreCommand(env, g))
 	for _, c := range root.Commands() {
 		documentEnv(c)
 	}
