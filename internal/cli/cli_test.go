@@ -219,3 +219,21 @@ func TestScanOfNamedPathsReadsOnlyThose(t *testing.T) {
 		t.Errorf("scan of a path outside --data: %d %s", r.code, r.stderr)
 	}
 }
+
+// backup finds the database where every other command does: here through
+// FEEDPUB_DB, with no --db flag.
+func TestBackupUsesTheConfiguredDatabase(t *testing.T) {
+	t.Parallel()
+	dir, flags := workdir(t)
+	if r := feedpub(t, nil, append([]string{"scan"}, flags...)...); r.code != 0 {
+		t.Fatalf("scan: %d %s", r.code, r.stderr)
+	}
+	out := filepath.Join(dir, "copy.db")
+	r := feedpub(t, map[string]string{"FEEDPUB_DB": filepath.Join(dir, "feedpub.db")}, "backup", out)
+	if r.code != 0 || !strings.Contains(r.stderr, "items=45") {
+		t.Fatalf("backup: %d %s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -230,6 +230,12 @@ type read struct {
 	tooLarge bool
 }
 
+// testHook, set only by this package's tests (export_test.go), runs in
+// readFile at "open", just before the file is opened, and at "read",
+// between its first stat and the read, so that a test can make a file
+// vanish or change at exactly those moments.
+var testHook func(point, path string)
+
 // errChanged reports a file that changed while it was read.
 var errChanged = errors.New("changed while being read; it will be read again by the next scan")
 
@@ -240,6 +246,9 @@ var errChanged = errors.New("changed while being read; it will be read again by 
 // returns are transient: nothing is recorded, the next scan tries again.
 func readFile(c candidate) (read, *listing.Error) {
 	r := read{cand: c}
+	if testHook != nil {
+		testHook("open", c.abs)
+	}
 	f, err := os.Open(c.abs)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -256,6 +265,9 @@ func readFile(c candidate) (read, *listing.Error) {
 	if before.Size() > listing.MaxFileSize {
 		r.tooLarge = true
 		return r, nil
+	}
+	if testHook != nil {
+		testHook("read", c.abs)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, listing.MaxFileSize+1))
 	if err != nil {

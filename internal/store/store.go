@@ -144,24 +144,70 @@ func Open(path string, opts Options) (*DB, error) {
 
 // openBolt opens the bbolt file, sorting its errors into ErrLocked,
 // ErrNotFeedpub and the rest.
-func openBolt(path string, opts Options, readOnly bool, timeout time.Duration) (db *DB, err error) {
+//
+// A process waiting for the lock holds the file it opened; if the file
+// at path is replaced meanwhile (feedpub restore renames a backup over
+// it), the lock it finally gets is that of a file no longer at path, and
+// what it commits would be lost. So once locked, the file opened must
+// still be the one at path; if not, it is opened again.
+func openBolt(path string, opts Options, readOnly bool, timeout time.Duration) (*DB, error) {
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
+	}
+	for {
+		db, file, err := openBoltOnce(path, opts, readOnly, timeout)
+		if err != nil || !replaced(path, file) {
+			return db, err
+		}
+		db.bolt.Close()
+		if !deadline.IsZero() {
+			timeout = time.Until(deadline)
+			if timeout <= 0 {
+				return nil, fmt.Errorf("store: %s: %w (waited %s): the file was replaced while waiting", path, ErrLocked, opts.Timeout)
+			}
+		}
+	}
+}
+
+// replaced reports whether path no longer names the open file f.
+func replaced(path string, f *os.File) bool {
+	if f == nil {
+		return false
+	}
+	opened, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	now, err := os.Stat(path)
+	return err != nil || !os.SameFile(opened, now)
+}
+
+func openBoltOnce(path string, opts Options, readOnly bool, timeout time.Duration) (db *DB, file *os.File, err error) {
 	defer guard(path, &err)
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	bdb, err := bolt.Open(path, 0o644, &bolt.Options{
 		Timeout:  timeout,
 		ReadOnly: readOnly,
 		NoSync:   opts.NoSync,
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag, perm)
+			if file == nil {
+				file = f
+			}
+			return f, err
+		},
 	})
 	switch {
 	case errors.Is(err, bolterrors.ErrTimeout):
-		return nil, fmt.Errorf("store: %s: %w (waited %s): %w", path, ErrLocked, opts.Timeout, err)
+		return nil, nil, fmt.Errorf("store: %s: %w (waited %s): %w", path, ErrLocked, opts.Timeout, err)
 	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrChecksum),
 		err != nil && strings.Contains(err.Error(), "file size too small"): // bbolt has no error value for it
-		return nil, fmt.Errorf("store: %s: %w: %v", path, ErrNotFeedpub, err)
+		return nil, nil, fmt.Errorf("store: %s: %w: %v", path, ErrNotFeedpub, err)
 	case err != nil:
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	return &DB{bolt: bdb, path: path}, nil
+	return &DB{bolt: bdb, path: path}, file, nil
 }
 
 // guard turns a panic or a fault reading the mapped file into
