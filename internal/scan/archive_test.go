@@ -300,3 +300,37 @@ func TestFailedCheckKeepsTheLastGoodFile(t *testing.T) {
 		t.Errorf("the next scan did not publish the document: %+v", sum)
 	}
 }
+
+// A change every document shows (here the site's title) is recorded as
+// marks in one transaction: work already done is not redone by the next
+// scan, and what failed stays marked.
+func TestRegenerationAfterASettingsChangeResumes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, true)
+	e.scan()
+	e.cfg.Title = "Renamed site"
+	sum, err := e.scanErr(func(o *scan.Options) {
+		o.Check = func(f feedcheck.Format, data []byte) error {
+			if f == feedcheck.Atom {
+				return errors.New("rejected by the test")
+			}
+			return feedcheck.Check(f, data)
+		}
+	})
+	if err != nil || len(sum.OutputErrors) != 12 {
+		t.Fatalf("summary %+v, %v", sum, err)
+	}
+	db := e.open()
+	var dirty []string
+	var pages int
+	db.View(func(tx *store.Tx) error { dirty, pages = tx.Dirty(), tx.PendingPages(); return nil })
+	db.Close()
+	if len(dirty) != 12 || pages != 0 {
+		t.Fatalf("after a partial regeneration: %d documents and %d pages still marked, want 12 and 0", len(dirty), pages)
+	}
+	sum = e.scan()
+	if len(sum.OutputErrors) != 0 || sum.FeedsRegenerated != 12 || count(e.parse("all/atom.xml").Items, "Rokin Labour Banks: Financial cooperatives for workers in Japan") != 1 ||
+		!strings.Contains(e.parse("all/atom.xml").Title, "Renamed site") {
+		t.Fatalf("resumed regeneration: %+v", sum)
+	}
+}

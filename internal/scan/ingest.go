@@ -60,7 +60,7 @@ func (in *ingester) commit() error {
 		for _, f := range feeds {
 			in.dirty[f.Path] = true
 		}
-		if err := in.tx.SetMeta(metaAllPages, "1"); err != nil {
+		if err := in.tx.MarkAllPages(); err != nil {
 			return err
 		}
 	}

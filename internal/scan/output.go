@@ -58,47 +58,68 @@ const pageBatch = 4096
 // compare equal and are not touched again.
 func (s *scanner) publishFeeds(ctx context.Context) error {
 	var feeds []*model.Feed
-	var dirty []string
 	var storedKey string
-	var allPages bool
-	var items, pendingPages int
 	err := s.db.View(func(tx *store.Tx) error {
 		var err error
 		feeds, err = tx.Feeds()
-		dirty, storedKey, allPages = tx.Dirty(), tx.Meta(metaRender), tx.Meta(metaAllPages) != ""
-		items, _ = tx.Counts()
-		pendingPages = tx.PendingPages()
+		storedKey = tx.Meta(metaRender)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	key := s.renderKey()
-	full := s.opts.Rebuild || storedKey != key
 	s.byPath = make(map[string]*model.Feed, len(feeds))
 	for _, f := range feeds {
 		s.byPath[f.Path] = f
 	}
 	s.resolveMerged(feeds)
+	// When what every document shows changes (the settings, a new
+	// feedpub, --rebuild), every document and page is marked in one
+	// transaction with the new render key: the work then drains through
+	// the marks like any other, and a killed scan resumes where it
+	// stopped. A database published for the first time was marked whole
+	// by its ingest already.
+	key := s.renderKey()
+	if s.opts.Rebuild || storedKey != key {
+		err := s.db.Update(func(tx *store.Tx) error {
+			if s.opts.Rebuild || storedKey != "" {
+				var docs []string
+				for _, f := range feeds {
+					docs = append(docs, f.Path)
+					for k := uint64(1); k <= uint64(f.Items)/s.pageSize; k++ {
+						docs = append(docs, model.ArchiveDir(f.Path, k))
+					}
+				}
+				if err := tx.MarkDirty(docs...); err != nil {
+					return err
+				}
+				if err := tx.MarkAllPages(); err != nil {
+					return err
+				}
+			}
+			return tx.SetMeta(metaRender, key)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	var dirty []string
+	var pendingPages int
+	s.db.View(func(tx *store.Tx) error {
+		dirty, pendingPages = tx.Dirty(), tx.PendingPages()
+		return nil
+	})
 	todo := map[string]bool{}
 	for _, d := range dirty {
 		todo[d] = true
 	}
 	for _, f := range feeds {
-		if full || !s.complete(f.Path) {
+		if !s.complete(f.Path) {
 			todo[f.Path] = true
 		}
-		if full {
-			for k := uint64(1); k <= uint64(f.Items)/s.pageSize; k++ {
-				todo[model.ArchiveDir(f.Path, k)] = true
-			}
-		}
-	}
-	if full || allPages {
-		pendingPages = items
 	}
 	s.progress.start(PhasePages, pendingPages)
-	if err := s.publishPages(ctx, full || allPages); err != nil {
+	if err := s.publishPages(ctx); err != nil {
 		return err
 	}
 	s.progress.start(PhaseFeeds, len(todo))
@@ -124,13 +145,7 @@ func (s *scanner) publishFeeds(ctx context.Context) error {
 			docs = docs[n:]
 		}
 	}
-	if err := s.writeIndex(feeds); err != nil {
-		return err
-	}
-	if storedKey != key && len(s.sum.OutputErrors) == 0 {
-		return s.db.Update(func(tx *store.Tx) error { return tx.SetMeta(metaRender, key) })
-	}
-	return nil
+	return s.writeIndex(feeds)
 }
 
 // docBatch bounds the documents published per batch, and so the work a
@@ -331,18 +346,13 @@ func union(a, b []uint64) []uint64 {
 // publishPages regenerates the item pages marked dirty, or all of them,
 // a batch at a time, rendered on every core; marks are cleared once their
 // batch is durable.
-func (s *scanner) publishPages(ctx context.Context, all bool) error {
+func (s *scanner) publishPages(ctx context.Context) error {
 	for after := uint64(0); ; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		var items []*model.Item
 		err := s.db.View(func(tx *store.Tx) error {
-			var err error
-			if all {
-				items, err = tx.ItemsAfter(after, pageBatch)
-				return err
-			}
 			for _, seq := range tx.DirtyPages(after, pageBatch) {
 				it, err := tx.Item(seq)
 				if err != nil {
@@ -390,10 +400,7 @@ func (s *scanner) publishPages(ctx context.Context, all bool) error {
 		}
 		after = items[len(items)-1].Seq
 	}
-	if !all {
-		return nil
-	}
-	return s.db.Update(func(tx *store.Tx) error { return tx.SetMeta(metaAllPages, "") })
+	return nil
 }
 
 func (s *scanner) publishPage(it *model.Item) (bool, error) {

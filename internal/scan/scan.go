@@ -151,7 +151,6 @@ const (
 	metaTagDate      = "tag_date"
 	metaPageSize     = "archive_page_size"
 	metaRender       = "render"      // renderKey of the last complete publish
-	metaAllPages     = "all_pages"   // "1": every item page must be regenerated
 	metaFeedConfig   = "feed_config" // feedConfig.apply of the merges and default categories applied
 )
 

@@ -66,6 +66,21 @@ func (t *Tx) MarkPages(seqs ...uint64) error {
 	return nil
 }
 
+// MarkAllPages records that every item's page must be regenerated (a
+// name every page shows changed, or the output's settings did). Marks are
+// cleared as pages are written, so the work survives a killed scan.
+func (t *Tx) MarkAllPages() error {
+	pages := t.tx.Bucket(bucketPages)
+	pages.FillPercent = appendFill
+	c := t.tx.Bucket(bucketItems).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if err := pages.Put(append([]byte(nil), k...), nil); err != nil {
+			return fmt.Errorf("store: mark every page: %w", err)
+		}
+	}
+	return nil
+}
+
 // DirtyPages returns up to n items whose pages must be regenerated, in
 // seq order, from the first seq ≥ after+1.
 func (t *Tx) DirtyPages(after uint64, n int) []uint64 {

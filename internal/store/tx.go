@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -107,23 +106,6 @@ func (t *Tx) PutItem(it *model.Item) error {
 	}
 	it.Seq = seq
 	return nil
-}
-
-// ItemsAfter returns up to n items with seq > after, in seq order.
-func (t *Tx) ItemsAfter(after uint64, n int) ([]*model.Item, error) {
-	var items []*model.Item
-	if after == math.MaxUint64 { // after+1 would wrap to the first item
-		return nil, nil
-	}
-	c := t.tx.Bucket(bucketItems).Cursor()
-	for k, v := c.Seek(u64(after + 1)); k != nil && len(items) < n; k, v = c.Next() {
-		it := new(model.Item)
-		if err := decode(v, it); err != nil {
-			return nil, fmt.Errorf("store: decode item %d: %w", binary.BigEndian.Uint64(k), err)
-		}
-		items = append(items, it)
-	}
-	return items, nil
 }
 
 // ForEachItem calls fn for every item in seq order.

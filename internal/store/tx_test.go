@@ -251,23 +251,6 @@ func TestForEachItemInSeqOrder(t *testing.T) {
 			t.Errorf("ForEachItem with an error: %v after %d calls", err, count)
 		}
 
-		page, err := tx.ItemsAfter(250, 10)
-		if err != nil {
-			return err
-		}
-		var got []uint64
-		for _, it := range page {
-			got = append(got, it.Seq)
-		}
-		if want := []uint64{251, 252, 253, 254, 255, 256, 257, 258, 259, 260}; !slices.Equal(got, want) {
-			t.Errorf("ItemsAfter(250, 10) = %v, want %v", got, want)
-		}
-		if page, _ := tx.ItemsAfter(n-2, 10); len(page) != 2 {
-			t.Errorf("ItemsAfter(n-2, 10) returned %d items, want 2", len(page))
-		}
-		if page, _ := tx.ItemsAfter(math.MaxUint64, 10); len(page) != 0 {
-			t.Errorf("ItemsAfter(MaxUint64) returned %d items, want none", len(page))
-		}
 		return nil
 	})
 }
