@@ -132,17 +132,15 @@ const (
 
 const faviconPath = "/favicon.ico"
 
-// find returns the entry for a request path, checking that the cached
-// version is still the file's (one stat) and reading it otherwise, once
-// however many requests want it at the same time.
-func (s *Server) find(path, rawPath string) (*entry, result) {
-	// An encoded slash or backslash could smuggle a path separator past
-	// the checks below: such paths name nothing here.
-	if rawPath != "" && hasEncodedSeparator(rawPath) {
-		return nil, notFound
-	}
+// find returns the entry for a request path (decoded, as sent), checking
+// that the cached version is still the file's (one stat) and reading it
+// otherwise, once however many requests want it at the same time.
+func (s *Server) find(path string) (*entry, result) {
 	sl := s.cache.get(path)
 	if sl == nil {
+		// From here on path may be kept (a slot, a log line), and it may
+		// be a view of the engine's buffer: copy it.
+		path = strings.Clone(path)
 		rel, ok := cleanPath(path)
 		if !ok {
 			return nil, notFound
@@ -162,8 +160,8 @@ func (s *Server) find(path, rawPath string) (*entry, result) {
 			return e, found
 		}
 		if err != nil {
-			s.cache.remove(path, sl)
-			return s.fallback(path, nil, s.classify(sl.rel, err))
+			s.cache.remove(sl.path, sl)
+			return s.fallback(sl.path, nil, s.classify(sl.rel, err))
 		}
 	}
 	// A new file or a new version: the first request reads it, the
@@ -175,10 +173,10 @@ func (s *Server) find(path, rawPath string) (*entry, result) {
 			return e, found
 		}
 	}
-	e, res := s.load(sl.rel, path)
+	e, res := s.load(sl.rel, sl.path)
 	if res != found {
-		s.cache.remove(path, sl)
-		return s.fallback(path, nil, res)
+		s.cache.remove(sl.path, sl)
+		return s.fallback(sl.path, nil, res)
 	}
 	return s.cache.replace(sl, e), found
 }
@@ -287,19 +285,6 @@ func cleanPath(p string) (string, bool) {
 		return "", false
 	}
 	return p, true
-}
-
-// hasEncodedSeparator reports whether an escaped path holds %2F or %5C.
-func hasEncodedSeparator(raw string) bool {
-	for i := 0; i+2 < len(raw); i++ {
-		if raw[i] == '%' {
-			if (raw[i+1] == '2' && (raw[i+2] == 'f' || raw[i+2] == 'F')) ||
-				(raw[i+1] == '5' && (raw[i+2] == 'c' || raw[i+2] == 'C')) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // statKey stats the file at rel: its version's key.
