@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/andybalholm/brotli"
@@ -33,6 +34,11 @@ type entry struct {
 	compressible bool
 	page         bool // HTML or SVG, which a browser runs: gets the CSP
 	metrics      *httpMetrics
+
+	// checked is when the file was last seen to hold this version, in
+	// nanoseconds of the server's clock: until Options.Revalidate later,
+	// the entry is served without looking at the file.
+	checked atomic.Int64
 
 	plain variant
 	gzip  lazyVariant

@@ -141,6 +141,12 @@ func newSiteWith(t *testing.T, e engine, l server.Limits, opts server.Options) *
 // addr is the site's host:port.
 func (s *site) addr() string { return s.ts.Listener.Addr().String() }
 
+// revalidated waits until the server looks at its files again: a file
+// changed before the call is served as changed after it.
+func (s *site) revalidated() {
+	time.Sleep(server.DefaultRevalidate + time.Millisecond)
+}
+
 func write(t *testing.T, path, body string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

@@ -26,7 +26,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	if hr.URL.RawQuery != "" || hr.URL.ForceQuery {
 		target += "?" + hr.URL.RawQuery
 	}
-	r := request{method: hr.Method, target: target}
+	r := request{method: hr.Method, target: target, now: time.Now()}
 	h := hr.Header
 	r.acceptEncoding = netField(h["Accept-Encoding"])
 	r.ifMatch = netField(h["If-Match"])

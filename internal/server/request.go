@@ -3,6 +3,7 @@ package server
 import (
 	"net/url"
 	"strings"
+	"time"
 	"unsafe"
 )
 
@@ -15,6 +16,8 @@ type request struct {
 	// absolute form "http://host/path?query". The path is decoded here,
 	// by the same rules for every engine.
 	target string
+	// now is when the request arrived, by the engine's clock.
+	now time.Time
 
 	acceptEncoding, ifMatch, ifNoneMatch, ifModifiedSince, ifUnmodifiedSince field
 }

@@ -71,6 +71,7 @@ func TestStrongETagAndLastModified(t *testing.T) {
 		}
 		changed := strings.Replace(rssBody, "Test", "Tost", 1)
 		publishAt(t, path, changed, mtime)
+		s.revalidated()
 		r2 := s.get("/all/rss.xml")
 		if r2.get("ETag") == etag || string(r2.body) != changed {
 			t.Errorf("content changed (same size, same mtime): ETag %q, body changed %v", r2.get("ETag"), string(r2.body) == changed)
@@ -488,6 +489,7 @@ func TestFavicon(t *testing.T) {
 			t.Errorf("the directory's own icon is not served: %q", r.body)
 		}
 		os.Remove(filepath.Join(s.dir, "favicon.ico"))
+		s.revalidated()
 		if r := s.get("/favicon.ico"); r.code != 200 || len(r.body) < 100 {
 			t.Errorf("built-in icon not back after removal: %d", r.code)
 		}
@@ -528,6 +530,7 @@ func TestRemovedFileIsGone(t *testing.T) {
 			t.Fatal(r.code)
 		}
 		os.Remove(filepath.Join(s.dir, "category", "news", "atom.xml"))
+		s.revalidated()
 		if r := s.get("/category/news/atom.xml"); r.code != 404 {
 			t.Errorf("removed file: %d, want 404", r.code)
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/feedpub/feedpub/internal/publish"
 	"github.com/feedpub/feedpub/internal/server"
@@ -88,6 +89,7 @@ func TestAReplacedFileIsServedWholeOldOrWholeNew(t *testing.T) {
 			})
 		}
 		wg.Wait()
+		s.revalidated()
 		if r := s.get("/all/rss.xml"); string(r.body) != string(bodies[writes%len(bodies)]) {
 			t.Errorf("after the last write: %d bytes, want the last version", len(r.body))
 		}
@@ -137,6 +139,7 @@ func TestCompressedOncePerVersion(t *testing.T) {
 		if _, err := out.Write("all/atom.xml", []byte(strings.Repeat("<entry>a new version</entry>\n", 100))); err != nil {
 			t.Fatal(err)
 		}
+		s.revalidated()
 		getAll("gzip", 20)
 		if got := s.metric(gz); got != "2" {
 			t.Errorf("gzip compressions after a new version: %s, want 2", got)
@@ -148,6 +151,7 @@ func TestCompressedOncePerVersion(t *testing.T) {
 		// again, compressed again; the ETag stays, since the bytes are the same.
 		before := s.get("/all/atom.xml", "Accept-Encoding: gzip").get("ETag")
 		publishAt(t, filepath.Join(s.dir, "all", "atom.xml"), strings.Repeat("<entry>a new version</entry>\n", 100), timeNow())
+		s.revalidated()
 		if after := s.get("/all/atom.xml", "Accept-Encoding: gzip").get("ETag"); after != before {
 			t.Errorf("same bytes, new ETag: %s then %s", before, after)
 		}
@@ -179,6 +183,35 @@ func TestCacheStaysWithinItsBound(t *testing.T) {
 		}
 		if r := s.get("/all/rss.xml"); string(r.body) != rssBody {
 			t.Error("an evicted file is not served whole")
+		}
+	})
+}
+
+// A version seen to be the file's is served for Options.Revalidate without
+// looking at the file: a file replaced meanwhile is served as it was, whole,
+// until then, and as it is afterwards. A negative window looks every time.
+func TestRevalidationWindow(t *testing.T) {
+	t.Parallel()
+	forEngines(t, func(t *testing.T, e engine) {
+		const window = time.Second
+		s := newSiteOn(t, e, server.Options{Revalidate: window})
+		start := time.Now()
+		old := s.get("/all/rss.xml")
+		publishAt(t, filepath.Join(s.dir, "all", "rss.xml"), "new version", time.Now())
+		r := s.get("/all/rss.xml")
+		if time.Since(start) < window && (string(r.body) != rssBody || r.get("ETag") != old.get("ETag")) {
+			t.Errorf("within the window: %q, ETag %s; want the version checked before", r.body, r.get("ETag"))
+		}
+		time.Sleep(window)
+		if r := s.get("/all/rss.xml"); string(r.body) != "new version" {
+			t.Errorf("after the window: %q, want the new version", r.body)
+		}
+
+		always := newSiteOn(t, e, server.Options{Revalidate: -1})
+		always.get("/all/rss.xml")
+		publishAt(t, filepath.Join(always.dir, "all", "rss.xml"), "new version", time.Now())
+		if r := always.get("/all/rss.xml"); string(r.body) != "new version" {
+			t.Errorf("with no window: %q, want the new version at once", r.body)
 		}
 	})
 }
