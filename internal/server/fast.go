@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -96,7 +97,8 @@ func (s *Server) fastMetrics(ctx *fasthttp.RequestCtx) (int, int) {
 // asks of an origin server with a clock, comes from a clock fasthttp
 // updates once a second.
 type Engine struct {
-	fs *fasthttp.Server
+	fs       *fasthttp.Server
+	stopping atomic.Bool
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{} // open, for closing at the end of a drain
@@ -147,16 +149,22 @@ func (e *Engine) track(c net.Conn, state fasthttp.ConnState) {
 // Serve accepts connections on ln until Shutdown, then returns nil.
 func (e *Engine) Serve(ln net.Listener) error {
 	err := e.fs.Serve(ln)
-	if errors.Is(err, net.ErrClosed) {
+	if e.stopping.Load() && (err == nil || errors.Is(err, net.ErrClosed)) {
 		return nil
+	}
+	if err == nil {
+		err = errListenerClosed // fasthttp says nil for a listener closed under it
 	}
 	return err
 }
+
+var errListenerClosed = errors.New("server: listener closed")
 
 // Shutdown stops accepting connections, closes the idle ones, and waits
 // for the requests under way to finish; when ctx ends first, it closes
 // every connection left and returns ctx's error.
 func (e *Engine) Shutdown(ctx context.Context) error {
+	e.stopping.Store(true)
 	err := e.fs.ShutdownWithContext(ctx)
 	if err == nil || ctx.Err() == nil {
 		return err
