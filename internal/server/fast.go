@@ -114,7 +114,7 @@ func NewEngine(s *Server, l Limits, log *slog.Logger) *Engine {
 	e := &Engine{conns: map[net.Conn]struct{}{}}
 	e.fs = &fasthttp.Server{
 		Handler:                      s.ServeFastHTTP,
-		ReadTimeout:                  l.ReadTimeout,
+		ReadTimeout:                  l.readTimeout(),
 		WriteTimeout:                 l.WriteTimeout,
 		IdleTimeout:                  l.IdleTimeout,
 		ReadBufferSize:               l.MaxHeaderBytes,

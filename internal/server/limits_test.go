@@ -39,8 +39,8 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 	t.Parallel()
 	forEngines(t, func(t *testing.T, e engine) {
 		addr := serveWithLimits(t, e, server.Limits{
-			ReadTimeout: 200 * time.Millisecond, WriteTimeout: time.Second,
-			IdleTimeout: 300 * time.Millisecond, MaxHeaderBytes: 4 << 10, MaxConns: 100,
+			ReadHeaderTimeout: 200 * time.Millisecond, ReadTimeout: time.Second,
+			WriteTimeout: time.Second, IdleTimeout: 300 * time.Millisecond, MaxHeaderBytes: 4 << 10, MaxConns: 100,
 		})
 		// Headers that never end.
 		conn, err := net.Dial("tcp", addr)
@@ -119,11 +119,12 @@ func TestHugeHeadersAreRefused(t *testing.T) {
 
 func TestDefaultLimitsAreSet(t *testing.T) {
 	l := server.DefaultLimits
-	if l.ReadTimeout <= 0 || l.WriteTimeout <= 0 || l.IdleTimeout <= 0 || l.MaxHeaderBytes < 4<<10 || l.MaxHeaderBytes > 64<<10 || l.MaxConns <= 0 {
+	if l.ReadHeaderTimeout <= 0 || l.ReadTimeout <= 0 || l.WriteTimeout <= 0 || l.IdleTimeout <= 0 ||
+		l.MaxHeaderBytes < 4<<10 || l.MaxHeaderBytes > 64<<10 || l.MaxConns <= 0 {
 		t.Errorf("limits missing: %+v", l)
 	}
 	hs := server.HTTPServer(http.NotFoundHandler(), l, slog.New(slog.DiscardHandler))
-	if hs.ReadHeaderTimeout != l.ReadTimeout || hs.WriteTimeout != l.WriteTimeout || hs.IdleTimeout != l.IdleTimeout || hs.MaxHeaderBytes != l.MaxHeaderBytes {
+	if hs.ReadHeaderTimeout != l.ReadHeaderTimeout || hs.ReadTimeout != l.ReadTimeout || hs.WriteTimeout != l.WriteTimeout || hs.IdleTimeout != l.IdleTimeout || hs.MaxHeaderBytes != l.MaxHeaderBytes {
 		t.Errorf("net/http server without the limits: %+v", hs)
 	}
 }

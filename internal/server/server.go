@@ -281,10 +281,12 @@ func (s *Server) logAccess(ctx context.Context, r *request, code, n int, start t
 // it: a feed of a thousand items is well under a megabyte, which even a
 // slow phone link moves in WriteTimeout.
 type Limits struct {
-	// ReadTimeout bounds the reading of a request, from when its
-	// connection opens or, on a kept-alive one, from its first byte. The
-	// requests served have no body: this is how long headers may dribble.
-	ReadTimeout time.Duration
+	// ReadHeaderTimeout bounds the reading of a request's headers, and
+	// ReadTimeout of the whole request, from when its connection opens or,
+	// on a kept-alive one, from its first byte. fasthttp has only the
+	// second; as the requests served have no body, Engine gives it the
+	// shorter of the two.
+	ReadHeaderTimeout, ReadTimeout time.Duration
 	// WriteTimeout bounds the sending of a response.
 	WriteTimeout time.Duration
 	// IdleTimeout is how long a kept-alive connection waits for its next
@@ -305,11 +307,21 @@ type Limits struct {
 // address are not bounded, because behind a CDN or a proxy every client
 // comes from a few addresses.
 var DefaultLimits = Limits{
-	ReadTimeout:    5 * time.Second,
-	WriteTimeout:   30 * time.Second,
-	IdleTimeout:    2 * time.Minute,
-	MaxHeaderBytes: 8 << 10,
-	MaxConns:       10000,
+	ReadHeaderTimeout: 5 * time.Second,
+	ReadTimeout:       10 * time.Second,
+	WriteTimeout:      30 * time.Second,
+	IdleTimeout:       2 * time.Minute,
+	MaxHeaderBytes:    8 << 10,
+	MaxConns:          10000,
+}
+
+// readTimeout is the one read timeout fasthttp has: the shorter of the
+// two that are set.
+func (l Limits) readTimeout() time.Duration {
+	if l.ReadHeaderTimeout > 0 && (l.ReadTimeout <= 0 || l.ReadHeaderTimeout < l.ReadTimeout) {
+		return l.ReadHeaderTimeout
+	}
+	return l.ReadTimeout
 }
 
 // slogPrinter lets promhttp log its errors through slog.
