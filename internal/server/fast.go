@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -97,11 +96,12 @@ func (s *Server) fastMetrics(ctx *fasthttp.RequestCtx) (int, int) {
 // asks of an origin server with a clock, comes from a clock fasthttp
 // updates once a second.
 type Engine struct {
-	fs       *fasthttp.Server
-	stopping atomic.Bool
+	fs *fasthttp.Server
 
-	mu    sync.Mutex
-	conns map[net.Conn]struct{} // open, for closing at the end of a drain
+	mu       sync.Mutex
+	stopping bool                  // Shutdown was called
+	lns      []net.Listener        // given to Serve
+	conns    map[net.Conn]struct{} // open, for closing at the end of a drain
 }
 
 // maxRequestBody bounds what is read of a request body: the methods that
@@ -146,10 +146,22 @@ func (e *Engine) track(c net.Conn, state fasthttp.ConnState) {
 	}
 }
 
-// Serve accepts connections on ln until Shutdown, then returns nil.
+// Serve accepts connections on ln until Shutdown, then returns nil; after
+// Shutdown, it closes ln at once.
 func (e *Engine) Serve(ln net.Listener) error {
+	e.mu.Lock()
+	if e.stopping {
+		e.mu.Unlock()
+		ln.Close()
+		return nil
+	}
+	e.lns = append(e.lns, ln)
+	e.mu.Unlock()
 	err := e.fs.Serve(ln)
-	if e.stopping.Load() && (err == nil || errors.Is(err, net.ErrClosed)) {
+	e.mu.Lock()
+	stopping := e.stopping
+	e.mu.Unlock()
+	if stopping && (err == nil || errors.Is(err, net.ErrClosed)) {
 		return nil
 	}
 	if err == nil {
@@ -164,8 +176,18 @@ var errListenerClosed = errors.New("server: listener closed")
 // for the requests under way to finish; when ctx ends first, it closes
 // every connection left and returns ctx's error.
 func (e *Engine) Shutdown(ctx context.Context) error {
-	e.stopping.Store(true)
+	e.mu.Lock()
+	e.stopping = true
+	// A Serve just started may not have handed its listener to fasthttp
+	// yet, which would then not close it.
+	for _, ln := range e.lns {
+		ln.Close()
+	}
+	e.mu.Unlock()
 	err := e.fs.ShutdownWithContext(ctx)
+	if errors.Is(err, net.ErrClosed) {
+		err = nil // closed above
+	}
 	if err == nil || ctx.Err() == nil {
 		return err
 	}

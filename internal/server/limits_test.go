@@ -364,3 +364,36 @@ func TestEngineShutdown(t *testing.T) {
 		t.Error("still accepting after Shutdown")
 	}
 }
+
+// A Shutdown that comes before Serve, as a signal right at start can,
+// still stops it.
+func TestEngineShutdownBeforeServe(t *testing.T) {
+	t.Parallel()
+	srv, err := server.New(server.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	e := server.NewEngine(srv, server.DefaultLimits, slog.New(slog.DiscardHandler))
+	if err := e.Shutdown(context.Background()); err != nil {
+		t.Errorf("Shutdown of an engine not serving: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- e.Serve(ln) }()
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Errorf("Serve after Shutdown: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve after Shutdown keeps serving")
+	}
+	if c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
+		c.Close()
+		t.Error("the listener is still open")
+	}
+}
