@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"slices"
@@ -129,7 +128,7 @@ func runServe(ctx context.Context, env Env, log *slog.Logger, cfg config.Config)
 	if err != nil {
 		return &exitError{code: ExitFatal, err: fmt.Errorf("listen: %w", err)}
 	}
-	hs := server.HTTPServer(srv, server.DefaultLimits, log)
+	hs := server.NewEngine(srv, server.DefaultLimits, log)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String(), "dir", cfg.OutDir, "schedule", cfg.Schedule,
@@ -166,8 +165,7 @@ func runServe(ctx context.Context, env Env, log *slog.Logger, cfg config.Config)
 		dctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
 		defer cancel()
 		if err := hs.Shutdown(dctx); err != nil {
-			log.Warn("requests still under way at the drain timeout: closing them", "error", err)
-			hs.Close()
+			log.Warn("requests still under way at the drain timeout: closed them", "error", err)
 		}
 	})
 	wg.Go(func() {
@@ -179,7 +177,7 @@ func runServe(ctx context.Context, env Env, log *slog.Logger, cfg config.Config)
 	})
 	wg.Wait()
 	<-watching
-	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+	if serveErr != nil {
 		return &exitError{code: ExitFatal, err: fmt.Errorf("serve: %w", serveErr)}
 	}
 	log.Info("stopped")

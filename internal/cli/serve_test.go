@@ -425,9 +425,15 @@ func TestServeWatchPublishesNewFilesAtOnce(t *testing.T) {
 		return r.code == 200 && slices.Contains(titles(t, r.body), "A brand-new cooperative bakery opens in Lyon")
 	})
 	// It was a targeted scan: one file read, the five others not walked.
-	log := s.stderr.String()
-	if !strings.Contains(log, `msg="listings changed: scanning" paths=1 full=false`) ||
-		!strings.Contains(log, `files_new=1 files_changed=0 files_unchanged=0`) {
+	// The scan logs its end after it published the feed: wait for it.
+	targeted := func(log string) bool {
+		return strings.Contains(log, `msg="listings changed: scanning" paths=1 full=false`) &&
+			strings.Contains(log, `files_new=1 files_changed=0 files_unchanged=0`)
+	}
+	for deadline := time.Now().Add(5 * time.Second); !targeted(s.stderr.String()) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if log := s.stderr.String(); !targeted(log) {
 		t.Errorf("no targeted scan in the log:\n%s", log)
 	}
 	if code := s.stop(); code != 0 {

@@ -132,17 +132,17 @@ const (
 
 const faviconPath = "/favicon.ico"
 
-// find returns the entry for a request path, checking that the cached
-// version is still the file's (one stat) and reading it otherwise, once
-// however many requests want it at the same time.
-func (s *Server) find(path, rawPath string) (*entry, result) {
-	// An encoded slash or backslash could smuggle a path separator past
-	// the checks below: such paths name nothing here.
-	if rawPath != "" && hasEncodedSeparator(rawPath) {
-		return nil, notFound
-	}
+// find returns the entry for a request path (decoded, as sent). An entry
+// checked against its file less than Options.Revalidate ago is served as
+// it is; an older one is checked with one stat, and read again if the file
+// changed, once however many requests want it at the same time. now is the
+// request's arrival on the server's clock (nanoseconds).
+func (s *Server) find(path string, now int64) (*entry, result) {
 	sl := s.cache.get(path)
 	if sl == nil {
+		// From here on path may be kept (a slot, a log line), and it may
+		// be a view of the engine's buffer: copy it.
+		path = strings.Clone(path)
 		rel, ok := cleanPath(path)
 		if !ok {
 			return nil, notFound
@@ -151,19 +151,25 @@ func (s *Server) find(path, rawPath string) (*entry, result) {
 			// Missing, a directory (with an index.html to redirect to?)
 			// or unreadable: nothing to cache, and no slot for it, so that
 			// a flood of unknown paths does not fill the map.
-			e, res := s.load(rel, path)
+			e, res := s.load(rel, path, now)
 			return s.fallback(path, e, res)
 		}
 		sl = s.cache.slot(path, rel)
 	}
 	if e := sl.cur.Load(); e != nil {
+		if now-e.checked.Load() < s.revalidate {
+			return e, found
+		}
 		k, err := s.statKey(sl.rel)
 		if err == nil && k == e.key {
+			// A request that arrived earlier may store an older time:
+			// that only shortens the window.
+			e.checked.Store(now)
 			return e, found
 		}
 		if err != nil {
-			s.cache.remove(path, sl)
-			return s.fallback(path, nil, s.classify(sl.rel, err))
+			s.cache.remove(sl.path, sl)
+			return s.fallback(sl.path, nil, s.classify(sl.rel, err))
 		}
 	}
 	// A new file or a new version: the first request reads it, the
@@ -171,14 +177,18 @@ func (s *Server) find(path, rawPath string) (*entry, result) {
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
 	if e := sl.cur.Load(); e != nil {
+		if now-e.checked.Load() < s.revalidate {
+			return e, found
+		}
 		if k, err := s.statKey(sl.rel); err == nil && k == e.key {
+			e.checked.Store(now)
 			return e, found
 		}
 	}
-	e, res := s.load(sl.rel, path)
+	e, res := s.load(sl.rel, sl.path, now)
 	if res != found {
-		s.cache.remove(path, sl)
-		return s.fallback(path, nil, res)
+		s.cache.remove(sl.path, sl)
+		return s.fallback(sl.path, nil, res)
 	}
 	return s.cache.replace(sl, e), found
 }
@@ -191,8 +201,9 @@ func (s *Server) fallback(path string, e *entry, res result) (*entry, result) {
 	return e, res
 }
 
-// load reads the file at rel whole into a new entry.
-func (s *Server) load(rel, path string) (*entry, result) {
+// load reads the file at rel whole into a new entry, checked at now: a
+// time before the file was opened.
+func (s *Server) load(rel, path string, now int64) (*entry, result) {
 	f, err := s.root.Open(rel)
 	if err != nil {
 		return nil, s.classify(rel, err)
@@ -228,7 +239,9 @@ func (s *Server) load(rel, path string) (*entry, result) {
 		return nil, s.classify(rel, errTooLarge)
 	}
 	s.metrics.loads.Inc()
-	return s.newEntry(rel, data, keyOf(fi), fi.ModTime(), s.cacheControlOf(rel)), found
+	e := s.newEntry(rel, data, keyOf(fi), fi.ModTime(), s.cacheControlOf(rel))
+	e.checked.Store(now)
+	return e, found
 }
 
 // readAll reads f to its end into buf.
@@ -287,19 +300,6 @@ func cleanPath(p string) (string, bool) {
 		return "", false
 	}
 	return p, true
-}
-
-// hasEncodedSeparator reports whether an escaped path holds %2F or %5C.
-func hasEncodedSeparator(raw string) bool {
-	for i := 0; i+2 < len(raw); i++ {
-		if raw[i] == '%' {
-			if (raw[i+1] == '2' && (raw[i+2] == 'f' || raw[i+2] == 'F')) ||
-				(raw[i+1] == '5' && (raw[i+2] == 'c' || raw[i+2] == 'C')) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // statKey stats the file at rel: its version's key.

@@ -14,39 +14,37 @@ func (c coding) String() string {
 	return [...]string{"identity", "gzip", "br"}[c]
 }
 
-// negotiate picks the coding for an Accept-Encoding field (RFC 9110
-// section 12.5.3): brotli when acceptable at least as much as gzip, else
-// gzip, else identity. "*" stands for the codings not named; q=0 refuses.
-// When even identity is refused, identity is sent anyway, as the RFC
-// allows. It does not allocate.
-func negotiate(lines []string) coding {
-	if len(lines) == 0 {
+// negotiate picks the coding for an Accept-Encoding field, its lines
+// joined (RFC 9110 section 12.5.3): brotli when acceptable at least as
+// much as gzip, else gzip, else identity. "*" stands for the codings not
+// named; q=0 refuses. When even identity is refused, identity is sent
+// anyway, as the RFC allows. It does not allocate.
+func negotiate(s string) coding {
+	if s == "" {
 		return codingIdentity
 	}
 	qGzip, qBr, qAny := -1, -1, -1
-	for _, s := range lines {
-		for s != "" {
-			var elem string
-			elem, s = cutByte(s, ',')
-			name, params := cutByte(elem, ';')
-			name = trimSpace(name)
-			q := 1000
-			for params != "" {
-				var p string
-				p, params = cutByte(params, ';')
-				p = trimSpace(p)
-				if len(p) >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=' {
-					q = parseQ(trimSpace(p[2:]))
-				}
+	for s != "" {
+		var elem string
+		elem, s = cutByte(s, ',')
+		name, params := cutByte(elem, ';')
+		name = trimSpace(name)
+		q := 1000
+		for params != "" {
+			var p string
+			p, params = cutByte(params, ';')
+			p = trimSpace(p)
+			if len(p) >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=' {
+				q = parseQ(trimSpace(p[2:]))
 			}
-			switch {
-			case equalFold(name, "br"):
-				qBr = q
-			case equalFold(name, "gzip"), equalFold(name, "x-gzip"):
-				qGzip = q
-			case name == "*":
-				qAny = q
-			}
+		}
+		switch {
+		case equalFold(name, "br"):
+			qBr = q
+		case equalFold(name, "gzip"), equalFold(name, "x-gzip"):
+			qGzip = q
+		case name == "*":
+			qAny = q
 		}
 	}
 	if qBr < 0 {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/andybalholm/brotli"
@@ -23,17 +24,21 @@ type fileKey struct {
 }
 
 // entry is one version of one file, ready to serve: its bodies and every
-// header value, prepared once.
+// header field, prepared once.
 type entry struct {
 	key          fileKey
 	modTime      time.Time // whole seconds; zero: no Last-Modified
 	lastMod      string    // modTime as an HTTP date
-	lastModH     []string
-	ctypeH       []string
-	cacheH       []string
+	ctype        string
+	cacheControl string
 	compressible bool
 	page         bool // HTML or SVG, which a browser runs: gets the CSP
 	metrics      *httpMetrics
+
+	// checked is when the file was last seen to hold this version, in
+	// nanoseconds of the server's clock: until Options.Revalidate later,
+	// the entry is served without looking at the file.
+	checked atomic.Int64
 
 	plain variant
 	gzip  lazyVariant
@@ -45,13 +50,13 @@ type entry struct {
 }
 
 // variant is one representation: the identity body or a compressed one,
-// with its own strong ETag.
+// with its own strong ETag and the header fields of its 200 and its 304.
 type variant struct {
-	body    []byte
-	etag    string // quoted
-	etagH   []string
-	lengthH []string
-	encH    []string // Content-Encoding; nil for identity
+	body        []byte
+	etag        string // quoted
+	length      []string
+	ok          fields // 200
+	notModified fields // 304: ok without the representation's own fields
 }
 
 type lazyVariant struct {
@@ -59,12 +64,12 @@ type lazyVariant struct {
 	v    *variant
 }
 
-func (s *Server) newEntry(rel string, data []byte, key fileKey, mod time.Time, cacheH []string) *entry {
+func (s *Server) newEntry(rel string, data []byte, key fileKey, mod time.Time, cacheControl string) *entry {
 	ctype, compressible := mediaType(rel)
 	e := &entry{
 		key:          key,
-		ctypeH:       []string{ctype},
-		cacheH:       cacheH,
+		ctype:        ctype,
+		cacheControl: cacheControl,
 		compressible: compressible,
 		page:         strings.HasPrefix(ctype, "text/html") || strings.HasPrefix(ctype, "image/svg+xml"),
 		metrics:      s.metrics,
@@ -73,25 +78,42 @@ func (s *Server) newEntry(rel string, data []byte, key fileKey, mod time.Time, c
 	if !mod.IsZero() {
 		e.modTime = mod.Truncate(time.Second)
 		e.lastMod = e.modTime.UTC().Format(http.TimeFormat)
-		e.lastModH = []string{e.lastMod}
 	}
-	e.plain = makeVariant(data, "", nil)
+	e.plain = e.makeVariant(data, "", "")
 	return e
 }
 
-// makeVariant prepares body's headers. Its ETag is a hash of exactly these
-// bytes, so a strong validator by RFC 9110's rule: it changes whenever a
-// byte does, and two representations never share one. The suffix only
-// makes the coding visible to a person reading headers.
-func makeVariant(body []byte, suffix string, encH []string) variant {
+// makeVariant prepares body's header fields. Its ETag is a hash of exactly
+// these bytes, so a strong validator by RFC 9110's rule: it changes
+// whenever a byte does, and two representations never share one. The
+// suffix only makes the coding visible to a person reading headers.
+func (e *entry) makeVariant(body []byte, suffix, encoding string) variant {
 	sum := sha256.Sum256(body)
 	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + suffix + `"`
+	kv := []string{"ETag", etag, "Cache-Control", e.cacheControl}
+	if e.lastMod != "" {
+		kv = append(kv, "Last-Modified", e.lastMod)
+	}
+	if e.compressible {
+		kv = append(kv, "Vary", "Accept-Encoding")
+	}
+	kv = append(kv, "X-Content-Type-Options", "nosniff")
+	if e.page {
+		kv = append(kv, "Content-Security-Policy", csp)
+	}
+	kv = append(kv, "Access-Control-Allow-Origin", "*")
+	n := len(kv) / 2
+	kv = append(kv, "Content-Type", e.ctype)
+	if encoding != "" {
+		kv = append(kv, "Content-Encoding", encoding)
+	}
+	ok := makeFields(kv...)
 	return variant{
-		body:    body,
-		etag:    etag,
-		etagH:   []string{etag},
-		lengthH: []string{strconv.Itoa(len(body))},
-		encH:    encH,
+		body:        body,
+		etag:        etag,
+		length:      []string{strconv.Itoa(len(body))},
+		ok:          ok,
+		notModified: ok[:n:n],
 	}
 }
 
@@ -112,11 +134,7 @@ func (e *entry) variant(enc coding) *variant {
 	return &e.plain
 }
 
-var (
-	gzipH   = []string{"gzip"}
-	brH     = []string{"br"}
-	bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-)
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Compression levels: the best each format has, since a body is
 // compressed once per version and then sent to every poller. Brotli's
@@ -153,9 +171,9 @@ func (e *entry) compress(enc coding) *variant {
 	body := bytes.Clone(buf.Bytes())
 	var v variant
 	if enc == codingGzip {
-		v = makeVariant(body, "-gz", gzipH)
+		v = e.makeVariant(body, "-gz", "gzip")
 	} else {
-		v = makeVariant(body, "-br", brH)
+		v = e.makeVariant(body, "-br", "br")
 	}
 	e.acct.Lock()
 	e.held += int64(len(body))
@@ -170,138 +188,92 @@ func (e *entry) compress(enc coding) *variant {
 	return &v
 }
 
-// serveEntry answers a GET or HEAD from a prepared entry: the variant the
-// client accepts, 304 when its validators match, else 200 with the whole
-// body in one Write.
-func (s *Server) serveEntry(w http.ResponseWriter, r *http.Request, e *entry) (int, int) {
+// entryReply answers a GET or HEAD from a prepared entry: the variant the
+// client accepts, 304 when its validators match, else 200 with the body.
+func (s *Server) entryReply(r *request, e *entry) reply {
 	enc := codingIdentity
 	if e.compressible {
-		enc = negotiate(r.Header["Accept-Encoding"])
+		enc = negotiate(r.acceptEncoding.v)
 	}
 	v := e.variant(enc)
-	h := w.Header()
-	h["Etag"] = v.etagH
-	h["Cache-Control"] = e.cacheH
-	if e.lastModH != nil {
-		h["Last-Modified"] = e.lastModH
-	}
-	if e.compressible {
-		h["Vary"] = varyAE
-	}
-	h["X-Content-Type-Options"] = nosniff
-	if e.page {
-		h["Content-Security-Policy"] = csp
-	}
-	h["Access-Control-Allow-Origin"] = anyOrigin
-	switch e.precondition(r.Header, v) {
+	switch e.precondition(r, v) {
 	case http.StatusNotModified:
-		w.WriteHeader(http.StatusNotModified)
-		return http.StatusNotModified, 0
+		return reply{code: http.StatusNotModified, fields: v.notModified}
 	case http.StatusPreconditionFailed:
-		return s.plain(w, r, http.StatusPreconditionFailed, nil)
+		return s.plain(http.StatusPreconditionFailed)
 	}
-	h["Content-Type"] = e.ctypeH
-	h["Content-Length"] = v.lengthH
-	if v.encH != nil {
-		h["Content-Encoding"] = v.encH
-	}
-	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodHead {
-		return http.StatusOK, 0
-	}
-	if len(v.body) > corkMin {
-		// More than net/http's buffer holds with the header: hold the
-		// packets until header and body are all with the kernel.
-		if k, ok := r.Context().Value(corkerKey{}).(*corker); ok && k.set(true) {
-			defer k.set(false)
-			n, _ := w.Write(v.body)
-			if f, ok := w.(http.Flusher); ok {
-				f.Flush()
-			}
-			return http.StatusOK, n
-		}
-	}
-	n, _ := w.Write(v.body)
-	return http.StatusOK, n
+	return reply{code: http.StatusOK, fields: v.ok, body: v.body, length: v.length}
 }
-
-// corkMin is the body size past which header and body no longer fit in
-// net/http's 4 KiB connection buffer together, so that it would send them
-// in two writes.
-const corkMin = 3 << 10
 
 // precondition evaluates the conditional headers in RFC 9110 section 13.2.2's
 // order for a GET or HEAD of v: 412 when If-Match (or, without it,
 // If-Unmodified-Since) fails; 304 when If-None-Match matches (weak
 // comparison) or, only when there is no If-None-Match, when the file is
 // not newer than If-Modified-Since; 0 to send the body.
-func (e *entry) precondition(h http.Header, v *variant) int {
-	if im, ok := h["If-Match"]; ok {
-		if !matchETag(im, v.etag, true) {
+func (e *entry) precondition(r *request, v *variant) int {
+	if r.ifMatch.n > 0 {
+		if !matchETag(r.ifMatch.v, v.etag, true) {
 			return http.StatusPreconditionFailed
 		}
-	} else if ius, ok := h["If-Unmodified-Since"]; ok && len(ius) == 1 && !e.modTime.IsZero() {
-		if t, err := http.ParseTime(ius[0]); err == nil && e.modTime.After(t) {
+	} else if r.ifUnmodifiedSince.n == 1 && !e.modTime.IsZero() {
+		if t, err := http.ParseTime(r.ifUnmodifiedSince.v); err == nil && e.modTime.After(t) {
 			return http.StatusPreconditionFailed
 		}
 	}
-	if inm, ok := h["If-None-Match"]; ok {
-		if matchETag(inm, v.etag, false) {
+	if r.ifNoneMatch.n > 0 {
+		if matchETag(r.ifNoneMatch.v, v.etag, false) {
 			return http.StatusNotModified
 		}
 		return 0
 	}
-	if ims, ok := h["If-Modified-Since"]; ok && len(ims) == 1 && !e.modTime.IsZero() {
-		if ims[0] == e.lastMod { // what pollers send: our own Last-Modified
+	if ims := r.ifModifiedSince; ims.n == 1 && !e.modTime.IsZero() {
+		if ims.v == e.lastMod { // what pollers send: our own Last-Modified
 			return http.StatusNotModified
 		}
-		if t, err := http.ParseTime(ims[0]); err == nil && !e.modTime.After(t) {
+		if t, err := http.ParseTime(ims.v); err == nil && !e.modTime.After(t) {
 			return http.StatusNotModified
 		}
 	}
 	return 0
 }
 
-// matchETag reports whether a list of entity tags (one or more header
-// lines) holds etag or "*". Strong comparison (If-Match) refuses weak tags;
-// weak comparison (If-None-Match) ignores the W/ prefix.
-func matchETag(lines []string, etag string, strong bool) bool {
-	for _, s := range lines {
-		for {
-			for len(s) > 0 && (s[0] == ' ' || s[0] == '\t' || s[0] == ',') {
+// matchETag reports whether a list of entity tags holds etag or "*".
+// Strong comparison (If-Match) refuses weak tags; weak comparison
+// (If-None-Match) ignores the W/ prefix.
+func matchETag(s, etag string, strong bool) bool {
+	for {
+		for len(s) > 0 && (s[0] == ' ' || s[0] == '\t' || s[0] == ',') {
+			s = s[1:]
+		}
+		if s == "" {
+			return false
+		}
+		if s[0] == '*' {
+			return true
+		}
+		weak := false
+		if len(s) >= 2 && s[0] == 'W' && s[1] == '/' {
+			weak = true
+			s = s[2:]
+		}
+		if len(s) == 0 || s[0] != '"' {
+			// Not an entity tag: skip to the next comma.
+			for len(s) > 0 && s[0] != ',' {
 				s = s[1:]
 			}
-			if s == "" {
-				break
-			}
-			if s[0] == '*' {
-				return true
-			}
-			weak := false
-			if len(s) >= 2 && s[0] == 'W' && s[1] == '/' {
-				weak = true
-				s = s[2:]
-			}
-			if len(s) == 0 || s[0] != '"' {
-				// Not an entity tag: skip to the next comma.
-				for len(s) > 0 && s[0] != ',' {
-					s = s[1:]
-				}
-				continue
-			}
-			end := 1
-			for end < len(s) && s[end] != '"' {
-				end++
-			}
-			if end == len(s) {
-				break // unterminated
-			}
-			tag := s[:end+1]
-			s = s[end+1:]
-			if tag == etag && !(strong && weak) {
-				return true
-			}
+			continue
+		}
+		end := 1
+		for end < len(s) && s[end] != '"' {
+			end++
+		}
+		if end == len(s) {
+			return false // unterminated
+		}
+		tag := s[:end+1]
+		s = s[end+1:]
+		if tag == etag && !(strong && weak) {
+			return true
 		}
 	}
-	return false
 }

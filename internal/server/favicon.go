@@ -12,4 +12,4 @@ var faviconICO []byte
 const faviconName = "favicon.ico"
 
 // The built-in icon changes only with the binary.
-var faviconCacheControl = []string{"public, max-age=86400"}
+const faviconCacheControl = "public, max-age=86400"

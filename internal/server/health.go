@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"time"
 )
 
@@ -76,9 +75,8 @@ func stamp(t time.Time) string {
 	return t.UTC().Format(time.RFC3339Nano)
 }
 
-var jsonType = []string{"application/json"}
-
-func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) (int, int) {
+// healthReply reports the scans: 200 or 503 by Health.Status, in JSON.
+func (s *Server) healthReply() reply {
 	var h Health
 	if s.health != nil {
 		h = s.health()
@@ -94,18 +92,7 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) (int, int) 
 	}
 	body, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
-		return s.plain(w, r, http.StatusInternalServerError, nil)
+		return s.plain(http.StatusInternalServerError)
 	}
-	body = append(body, '\n')
-	hd := w.Header()
-	hd["Content-Type"] = jsonType
-	hd["Cache-Control"] = noStore
-	hd["X-Content-Type-Options"] = nosniff
-	hd["Content-Length"] = []string{strconv.Itoa(len(body))}
-	w.WriteHeader(code)
-	if r.Method == http.MethodHead {
-		return code, 0
-	}
-	n, _ := w.Write(body)
-	return code, n
+	return reply{code: code, fields: s.healthFields, body: append(body, '\n')}
 }

@@ -4,10 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,13 +27,60 @@ var rssBody = `<?xml version="1.0" encoding="UTF-8"?>
 	"</channel></rss>\n"
 
 // site is a served output directory: real files in a temp dir, a real
-// listener on 127.0.0.1, a real client that leaves compression to us.
+// listener on 127.0.0.1 served by one of the engines, a real client that
+// leaves compression to us.
 type site struct {
 	t      *testing.T
 	dir    string
 	srv    *server.Server
-	ts     *httptest.Server
+	ts     testServer
 	client *http.Client
+}
+
+// testServer is where a site listens.
+type testServer struct {
+	URL      string // http://127.0.0.1:port
+	Listener net.Listener
+}
+
+// engine is a front-end the server runs on. Every test of the server runs
+// on each: fasthttp, which feedpub serve uses, and net/http, for embedding.
+type engine struct {
+	name  string
+	serve func(t *testing.T, srv *server.Server, l server.Limits, ln net.Listener)
+}
+
+var (
+	fastEngine = engine{"fasthttp", func(t *testing.T, srv *server.Server, l server.Limits, ln net.Listener) {
+		e := server.NewEngine(srv, l, slog.New(slog.DiscardHandler))
+		served := make(chan error, 1)
+		go func() { served <- e.Serve(ln) }()
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			e.Shutdown(ctx)
+			if err := <-served; err != nil {
+				t.Errorf("Serve: %v", err)
+			}
+		})
+	}}
+	netEngine = engine{"nethttp", func(t *testing.T, srv *server.Server, l server.Limits, ln net.Listener) {
+		hs := server.HTTPServer(srv, l, slog.New(slog.DiscardHandler))
+		go hs.Serve(ln)
+		t.Cleanup(func() { hs.Close() })
+	}}
+	engines = []engine{fastEngine, netEngine}
+)
+
+// forEngines runs test on each engine, as parallel subtests.
+func forEngines(t *testing.T, test func(t *testing.T, e engine)) {
+	t.Helper()
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, e)
+		})
+	}
 }
 
 // files is the layout a scan writes, in small.
@@ -52,7 +100,19 @@ var files = map[string]string{
 	"logo.png":                    "\x89PNG not really",
 }
 
+// newSite serves the test layout on fasthttp, as feedpub serve does.
 func newSite(t *testing.T, opts server.Options) *site {
+	t.Helper()
+	return newSiteOn(t, fastEngine, opts)
+}
+
+// newSiteOn serves the test layout on an engine with DefaultLimits.
+func newSiteOn(t *testing.T, e engine, opts server.Options) *site {
+	t.Helper()
+	return newSiteWith(t, e, server.DefaultLimits, opts)
+}
+
+func newSiteWith(t *testing.T, e engine, l server.Limits, opts server.Options) *site {
 	t.Helper()
 	dir := t.TempDir()
 	for name, body := range files {
@@ -67,10 +127,24 @@ func newSite(t *testing.T, opts server.Options) *site {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	ts := httptest.NewServer(srv) // 127.0.0.1, a free port
-	t.Cleanup(ts.Close)
-	return &site{t: t, dir: dir, srv: srv, ts: ts,
-		client: &http.Client{Transport: &http.Transport{DisableCompression: true}}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.serve(t, srv, l, ln)
+	tr := &http.Transport{DisableCompression: true}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &site{t: t, dir: dir, srv: srv, ts: testServer{URL: "http://" + ln.Addr().String(), Listener: ln},
+		client: &http.Client{Transport: tr, Timeout: 10 * time.Second}}
+}
+
+// addr is the site's host:port.
+func (s *site) addr() string { return s.ts.Listener.Addr().String() }
+
+// revalidated waits until the server looks at its files again: a file
+// changed before the call is served as changed after it.
+func (s *site) revalidated() {
+	time.Sleep(server.DefaultRevalidate + time.Millisecond)
 }
 
 func write(t *testing.T, path, body string) {
@@ -124,7 +198,7 @@ func (s *site) get(path string, headers ...string) response {
 // clean or escape, and reads the response.
 func (s *site) raw(target string) response {
 	s.t.Helper()
-	conn, err := net.Dial("tcp", s.ts.Listener.Addr().String())
+	conn, err := net.Dial("tcp", s.addr())
 	if err != nil {
 		s.t.Fatal(err)
 	}

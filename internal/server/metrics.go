@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"net/http"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -45,7 +44,7 @@ func newHTTPMetrics(reg prometheus.Registerer, c *cache) (*httpMetrics, error) {
 			return nil, fmt.Errorf("server: register metrics: %w", err)
 		}
 	}
-	for _, code := range []int{200, 301, 304, 404, 405, 412, 500, 503} {
+	for _, code := range []int{200, 301, 304, 400, 404, 405, 412, 500, 503} {
 		m.byCode[code] = m.requests.WithLabelValues(strconv.Itoa(code))
 	}
 	for _, c := range []coding{codingGzip, codingBrotli} {
@@ -63,28 +62,4 @@ func (m *httpMetrics) observe(code, n int) {
 	if n > 0 {
 		m.bytes.Add(float64(n))
 	}
-}
-
-func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) (int, int) {
-	rec := &recorder{ResponseWriter: w, code: http.StatusOK}
-	w.Header()["Cache-Control"] = noStore
-	s.promh.ServeHTTP(rec, r)
-	return rec.code, rec.n
-}
-
-// recorder notes the status code and body bytes of a response.
-type recorder struct {
-	http.ResponseWriter
-	code, n int
-}
-
-func (r *recorder) WriteHeader(code int) {
-	r.code = code
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *recorder) Write(p []byte) (int, error) {
-	n, err := r.ResponseWriter.Write(p)
-	r.n += n
-	return n, err
 }

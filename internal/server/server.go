@@ -4,12 +4,18 @@
 // that keep polling cheap, plus /healthz and /metrics.
 //
 // Every file is served from a prepared entry: the file version read whole
-// into memory once, with its header values, its ETag and its gzip and
+// into memory once, with its header fields, its ETag and its gzip and
 // brotli bodies (each compressed once, the first time a client accepts
-// it). A request checks its entry with one stat (size, mtime, inode) and
-// answers with one Write. The publisher replaces files by atomic rename,
-// so an entry always holds one whole version: a poller never gets half a
-// file.
+// it). An entry is checked against its file with one stat (size, mtime,
+// inode) at most every Options.Revalidate, and served as it is in between.
+// The publisher replaces files by atomic rename, so an entry always holds
+// one whole version: a poller may get the version of a few milliseconds
+// ago, never half a file.
+//
+// What to answer is decided once for every engine (answer, a reply); two
+// front-ends send it. Engine runs it on fasthttp, which feedpub serve uses
+// for speed: each response goes out in one write, header and body
+// together. Server is also an http.Handler, for net/http and httptest.
 //
 // Paths are resolved inside an os.Root, so neither "..", encoded slashes
 // nor a symlink can reach outside the directory; dotfiles and the
@@ -24,15 +30,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
 
 	"github.com/feedpub/feedpub/internal/model"
 )
@@ -63,6 +71,11 @@ type Options struct {
 	// compressed variants together; past it, entries are evicted at
 	// random. Zero means DefaultMaxCacheBytes.
 	MaxCacheBytes int64
+	// Revalidate is how long a file version, once seen to be the file's,
+	// is served without looking at the file again: a file replaced or
+	// removed is noticed at most this long afterwards. Zero means
+	// DefaultRevalidate; a negative value checks on every request.
+	Revalidate time.Duration
 	// Now is the clock of the access log's durations; nil means time.Now.
 	Now func() time.Time
 }
@@ -72,21 +85,33 @@ type Options struct {
 // about 150 MiB.
 const DefaultMaxCacheBytes = 512 << 20
 
-// Server is an http.Handler for the output directory, /healthz and /metrics.
-type Server struct {
-	root      *os.Root
-	stat      *statter
-	dir       string
-	health    func() Health
-	log       *slog.Logger
-	accessLog *slog.Logger
-	now       func() time.Time
-	cache     *cache
-	metrics   *httpMetrics
-	promh     http.Handler
-	favicon   *entry
+// DefaultRevalidate spares the stat of busy files: at most one per file
+// every 5 ms, where a poll costs a few microseconds. Nobody polls a feed
+// closely enough to see the difference.
+const DefaultRevalidate = 5 * time.Millisecond
 
-	cacheControl []string // "public, max-age=N"
+// Server answers requests for the output directory, /healthz and /metrics.
+// It is an http.Handler, and ServeFastHTTP is its fasthttp handler.
+type Server struct {
+	root       *os.Root
+	stat       *statter
+	dir        string
+	health     func() Health
+	log        *slog.Logger
+	accessLog  *slog.Logger
+	now        func() time.Time
+	epoch      time.Time // the revalidation clock counts from here
+	revalidate int64     // nanoseconds
+	cache      *cache
+	metrics    *httpMetrics
+	promh      http.Handler
+	promFast   fasthttp.RequestHandler
+	favicon    *entry
+
+	cacheControl string // "public, max-age=N"
+	plains       map[int]*reply
+	redirect     fields
+	healthFields fields
 }
 
 // New opens the directory and prepares the server. Close releases it.
@@ -101,13 +126,15 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		root:      root,
-		stat:      st,
-		dir:       opts.Dir,
-		health:    opts.Health,
-		log:       opts.Log,
-		accessLog: opts.AccessLog,
-		now:       opts.Now,
+		root:       root,
+		stat:       st,
+		dir:        opts.Dir,
+		health:     opts.Health,
+		log:        opts.Log,
+		accessLog:  opts.AccessLog,
+		now:        opts.Now,
+		epoch:      time.Now(),
+		revalidate: int64(opts.Revalidate),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -115,11 +142,14 @@ func New(opts Options) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if s.revalidate == 0 {
+		s.revalidate = int64(DefaultRevalidate)
+	}
 	if opts.MaxAge < 0 {
 		s.Close()
 		return nil, fmt.Errorf("server: max-age %s: must not be negative", opts.MaxAge)
 	}
-	s.cacheControl = []string{"public, max-age=" + strconv.FormatInt(int64(opts.MaxAge/time.Second), 10)}
+	s.cacheControl = "public, max-age=" + strconv.FormatInt(int64(opts.MaxAge/time.Second), 10)
 	reg := opts.Registry
 	if reg == nil {
 		reg = prometheus.NewRegistry()
@@ -134,18 +164,20 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.promh = promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slogPrinter{s.log}})
+	s.promFast = fasthttpadaptor.NewFastHTTPHandler(s.promh)
 	s.favicon = s.newEntry(faviconName, faviconICO, fileKey{}, time.Time{}, faviconCacheControl)
+	s.preparePlain()
 	return s, nil
 }
 
 // immutable is the Cache-Control of full archive pages (RFC 5005): their
 // URLs and entries never change once written, so caches may keep them a
 // year without asking again.
-var immutable = []string{"public, max-age=31536000, immutable"}
+const immutable = "public, max-age=31536000, immutable"
 
 // cacheControlOf chooses the Cache-Control of the file at rel: archive
 // pages never change, everything else may change with the next scan.
-func (s *Server) cacheControlOf(rel string) []string {
+func (s *Server) cacheControlOf(rel string) string {
 	if _, _, ok := model.SplitArchiveDir(path.Dir(rel)); ok {
 		return immutable
 	}
@@ -161,146 +193,136 @@ func (s *Server) Close() error {
 	return nil
 }
 
+// answer decides the reply to a request, whatever engine carries it: GET
+// and HEAD for files, /healthz and /metrics, 405 for every other method.
+func (s *Server) answer(r *request) reply {
+	if r.method != http.MethodGet && r.method != http.MethodHead {
+		return s.plain(http.StatusMethodNotAllowed)
+	}
+	t, ok := parseTarget(r.target)
+	if !ok {
+		return s.plain(http.StatusBadRequest)
+	}
+	switch t.path {
+	case HealthPath:
+		return s.healthReply()
+	case MetricsPath:
+		return reply{metrics: true}
+	}
+	if t.encodedSeparator {
+		return s.plain(http.StatusNotFound)
+	}
+	e, res := s.find(t.path, int64(r.now.Sub(s.epoch)))
+	switch res {
+	case found:
+		return s.entryReply(r, e)
+	case redirect:
+		// "/dir" to "/dir/", where its index.html is served, so that the
+		// page's relative links resolve, as nginx and net/http do.
+		loc := escapePath(t.path) + "/"
+		if t.query != "" {
+			loc += "?" + t.query
+		}
+		return reply{code: http.StatusMovedPermanently, fields: s.redirect, location: loc}
+	case failed:
+		return s.plain(http.StatusInternalServerError)
+	}
+	return s.plain(http.StatusNotFound)
+}
+
+// Bodies of the short plain-text answers.
+var plainBodies = map[int]string{
+	http.StatusBadRequest:          "400 bad request\n",
+	http.StatusNotFound:            "404 not found\n",
+	http.StatusMethodNotAllowed:    "405 method not allowed: only GET and HEAD\n",
+	http.StatusInternalServerError: "500 internal server error\n",
+	http.StatusPreconditionFailed:  "412 precondition failed\n",
+}
+
+// csp is the Content-Security-Policy of pages (HTML, SVG): they need
+// nothing but their own inline style and images.
+const csp = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// preparePlain prepares the short answers. 404s carry the same max-age as
+// files: a missing feed can only appear with the next scan.
+func (s *Server) preparePlain() {
+	s.plains = map[int]*reply{}
+	for code, body := range plainBodies {
+		kv := []string{"Content-Type", "text/plain; charset=utf-8", "X-Content-Type-Options", "nosniff"}
+		if code == http.StatusNotFound {
+			kv = append(kv, "Cache-Control", s.cacheControl)
+		} else {
+			kv = append(kv, "Cache-Control", "no-store")
+		}
+		if code == http.StatusMethodNotAllowed {
+			kv = append(kv, "Allow", "GET, HEAD")
+		}
+		s.plains[code] = &reply{code: code, fields: makeFields(kv...), body: []byte(body),
+			length: []string{strconv.Itoa(len(body))}}
+	}
+	s.redirect = makeFields("Cache-Control", s.cacheControl)
+	s.healthFields = makeFields("Content-Type", "application/json", "Cache-Control", "no-store",
+		"X-Content-Type-Options", "nosniff")
+}
+
+// plain is a short text answer.
+func (s *Server) plain(code int) reply { return *s.plains[code] }
+
+// logAccess writes the access log's line for a request.
+func (s *Server) logAccess(ctx context.Context, r *request, code, n int, start time.Time, remote, userAgent string) {
+	s.accessLog.LogAttrs(ctx, slog.LevelInfo, "request",
+		slog.String("method", strings.Clone(r.method)), slog.String("path", strings.Clone(r.target)),
+		slog.Int("status", code), slog.Int("bytes", n),
+		slog.Duration("duration", s.now().Sub(start)),
+		slog.String("remote", remote), slog.String("user_agent", userAgent))
+}
+
 // Limits of the HTTP server, so that slow or abusive clients cannot pin
 // it: a feed of a thousand items is well under a megabyte, which even a
 // slow phone link moves in WriteTimeout.
 type Limits struct {
-	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
-	MaxHeaderBytes                                            int
+	// ReadHeaderTimeout bounds the reading of a request's headers, and
+	// ReadTimeout of the whole request, from when its connection opens or,
+	// on a kept-alive one, from its first byte. fasthttp has only the
+	// second; as the requests served have no body, Engine gives it the
+	// shorter of the two.
+	ReadHeaderTimeout, ReadTimeout time.Duration
+	// WriteTimeout bounds the sending of a response.
+	WriteTimeout time.Duration
+	// IdleTimeout is how long a kept-alive connection waits for its next
+	// request.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds the request line and headers; past it, 431.
+	MaxHeaderBytes int
+	// MaxConns bounds the connections served at once: past it, a new
+	// connection gets 503 and is closed. Only Engine applies it.
+	MaxConns int
+	// MaxConnsPerIP bounds the connections of one client address; zero
+	// means no bound. Only Engine applies it.
+	MaxConnsPerIP int
 }
 
-// DefaultLimits are the limits feedpub serve uses.
+// DefaultLimits are the limits feedpub serve uses. A request line and
+// headers of 8 KiB are what nginx and Apache allow. Connections from one
+// address are not bounded, because behind a CDN or a proxy every client
+// comes from a few addresses.
 var DefaultLimits = Limits{
 	ReadHeaderTimeout: 5 * time.Second,
 	ReadTimeout:       10 * time.Second,
 	WriteTimeout:      30 * time.Second,
 	IdleTimeout:       2 * time.Minute,
-	MaxHeaderBytes:    16 << 10,
+	MaxHeaderBytes:    8 << 10,
+	MaxConns:          10000,
 }
 
-// HTTPServer returns an http.Server for h with the limits l, logging its
-// own errors (bad TLS, accept errors) to log at warning level. It lets a
-// Server send large responses as full TCP packets.
-func HTTPServer(h http.Handler, l Limits, log *slog.Logger) *http.Server {
-	return &http.Server{
-		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			if k := newCorker(c); k != nil {
-				return context.WithValue(ctx, corkerKey{}, k)
-			}
-			return ctx
-		},
-		Handler:           h,
-		ReadHeaderTimeout: l.ReadHeaderTimeout,
-		ReadTimeout:       l.ReadTimeout,
-		WriteTimeout:      l.WriteTimeout,
-		IdleTimeout:       l.IdleTimeout,
-		MaxHeaderBytes:    l.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+// readTimeout is the one read timeout fasthttp has: the shorter of the
+// two that are set.
+func (l Limits) readTimeout() time.Duration {
+	if l.ReadHeaderTimeout > 0 && (l.ReadTimeout <= 0 || l.ReadHeaderTimeout < l.ReadTimeout) {
+		return l.ReadHeaderTimeout
 	}
+	return l.ReadTimeout
 }
-
-// ServeHTTP answers GET and HEAD for files, /healthz and /metrics, and 405
-// for every other method.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var start time.Time
-	if s.accessLog != nil {
-		start = s.now()
-	}
-	code, n := s.serve(w, r)
-	s.metrics.observe(code, n)
-	if s.accessLog != nil {
-		s.accessLog.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method), slog.String("path", r.URL.RequestURI()),
-			slog.Int("status", code), slog.Int("bytes", n),
-			slog.Duration("duration", s.now().Sub(start)),
-			slog.String("remote", r.RemoteAddr), slog.String("user_agent", r.UserAgent()))
-	}
-}
-
-// serve answers r and returns the status code and the body bytes sent.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) (int, int) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return s.plain(w, r, http.StatusMethodNotAllowed, allowHeader)
-	}
-	switch r.URL.Path {
-	case HealthPath:
-		return s.serveHealth(w, r)
-	case MetricsPath:
-		return s.serveMetrics(w, r)
-	}
-	e, res := s.find(r.URL.Path, r.URL.RawPath)
-	switch res {
-	case found:
-		return s.serveEntry(w, r, e)
-	case redirect:
-		return s.redirectToDir(w, r)
-	case failed:
-		return s.plain(w, r, http.StatusInternalServerError, nil)
-	}
-	return s.plain(w, r, http.StatusNotFound, nil)
-}
-
-var allowHeader = []string{"GET, HEAD"}
-
-// Bodies of the short plain-text answers.
-var plainBodies = map[int][]byte{
-	http.StatusNotFound:            []byte("404 not found\n"),
-	http.StatusMethodNotAllowed:    []byte("405 method not allowed: only GET and HEAD\n"),
-	http.StatusInternalServerError: []byte("500 internal server error\n"),
-	http.StatusPreconditionFailed:  []byte("412 precondition failed\n"),
-}
-
-var (
-	textPlain  = []string{"text/plain; charset=utf-8"}
-	noStore    = []string{"no-store"}
-	nosniff    = []string{"nosniff"}
-	csp        = []string{"default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"}
-	anyOrigin  = []string{"*"}
-	varyAE     = []string{"Accept-Encoding"}
-	lengthZero = []string{"0"}
-)
-
-// plain writes a short text answer. 404s carry the same max-age as files:
-// a missing feed can only appear with the next scan.
-func (s *Server) plain(w http.ResponseWriter, r *http.Request, code int, allow []string) (int, int) {
-	body := plainBodies[code]
-	h := w.Header()
-	h["Content-Type"] = textPlain
-	h["X-Content-Type-Options"] = nosniff
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
-	if allow != nil {
-		h["Allow"] = allow
-	}
-	if code == http.StatusNotFound {
-		h["Cache-Control"] = s.cacheControl
-	} else {
-		h["Cache-Control"] = noStore
-	}
-	w.WriteHeader(code)
-	if r.Method == http.MethodHead {
-		return code, 0
-	}
-	n, _ := w.Write(body)
-	return code, n
-}
-
-// redirectToDir sends "/dir" to "/dir/", where its index.html is served,
-// so that the page's relative links resolve, as nginx and net/http do.
-func (s *Server) redirectToDir(w http.ResponseWriter, r *http.Request) (int, int) {
-	loc := r.URL.EscapedPath() + "/"
-	if r.URL.RawQuery != "" {
-		loc += "?" + r.URL.RawQuery
-	}
-	h := w.Header()
-	h["Location"] = []string{loc}
-	h["Cache-Control"] = s.cacheControl
-	h["Content-Length"] = lengthZero
-	w.WriteHeader(http.StatusMovedPermanently)
-	return http.StatusMovedPermanently, 0
-}
-
-// corkerKey finds a connection's corker in its requests' contexts.
-type corkerKey struct{}
 
 // slogPrinter lets promhttp log its errors through slog.
 type slogPrinter struct{ log *slog.Logger }
