@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -113,7 +114,7 @@ const maxRequestBody = 64 << 10
 func NewEngine(s *Server, l Limits, log *slog.Logger) *Engine {
 	e := &Engine{conns: map[net.Conn]struct{}{}}
 	e.fs = &fasthttp.Server{
-		Handler:                      s.ServeFastHTTP,
+		Handler:                      recovering(s.ServeFastHTTP, log),
 		ReadTimeout:                  l.readTimeout(),
 		WriteTimeout:                 l.WriteTimeout,
 		IdleTimeout:                  l.IdleTimeout,
@@ -130,6 +131,23 @@ func NewEngine(s *Server, l Limits, log *slog.Logger) *Engine {
 		ConnState:                    e.track,
 	}
 	return e
+}
+
+// recovering answers 500 and logs the stack when h panics. net/http does
+// so for its handlers; fasthttp would let the panic end the process, and
+// one bad request must not take every poller's server down.
+func recovering(h fasthttp.RequestHandler, log *slog.Logger) fasthttp.RequestHandler {
+	return func(ctx *fasthttp.RequestCtx) {
+		defer func() {
+			if v := recover(); v != nil {
+				log.Error("http: panic serving a request", "uri", string(ctx.RequestURI()), "panic", v, "stack", string(debug.Stack()))
+				ctx.Response.Reset()
+				ctx.SetStatusCode(fasthttp.StatusInternalServerError)
+				ctx.SetConnectionClose()
+			}
+		}()
+		h(ctx)
+	}
 }
 
 // track keeps the set of open connections.

@@ -47,12 +47,12 @@ type testServer struct {
 // on each: fasthttp, which feedpub serve uses, and net/http, for embedding.
 type engine struct {
 	name  string
-	serve func(t *testing.T, srv *server.Server, l server.Limits, ln net.Listener)
+	serve func(t *testing.T, srv *server.Server, l server.Limits, ln net.Listener, log *slog.Logger)
 }
 
 var (
-	fastEngine = engine{"fasthttp", func(t *testing.T, srv *server.Server, l server.Limits, ln net.Listener) {
-		e := server.NewEngine(srv, l, slog.New(slog.DiscardHandler))
+	fastEngine = engine{"fasthttp", func(t *testing.T, srv *server.Server, l server.Limits, ln net.Listener, log *slog.Logger) {
+		e := server.NewEngine(srv, l, log)
 		served := make(chan error, 1)
 		go func() { served <- e.Serve(ln) }()
 		t.Cleanup(func() {
@@ -64,8 +64,8 @@ var (
 			}
 		})
 	}}
-	netEngine = engine{"nethttp", func(t *testing.T, srv *server.Server, l server.Limits, ln net.Listener) {
-		hs := server.HTTPServer(srv, l, slog.New(slog.DiscardHandler))
+	netEngine = engine{"nethttp", func(t *testing.T, srv *server.Server, l server.Limits, ln net.Listener, log *slog.Logger) {
+		hs := server.HTTPServer(srv, l, log)
 		go hs.Serve(ln)
 		t.Cleanup(func() { hs.Close() })
 	}}
@@ -114,6 +114,12 @@ func newSiteOn(t *testing.T, e engine, opts server.Options) *site {
 
 func newSiteWith(t *testing.T, e engine, l server.Limits, opts server.Options) *site {
 	t.Helper()
+	return newSiteLogged(t, e, l, opts, slog.New(slog.DiscardHandler))
+}
+
+// newSiteLogged is newSiteWith with the engine's own log kept.
+func newSiteLogged(t *testing.T, e engine, l server.Limits, opts server.Options, log *slog.Logger) *site {
+	t.Helper()
 	dir := t.TempDir()
 	for name, body := range files {
 		write(t, filepath.Join(dir, filepath.FromSlash(name)), body)
@@ -131,7 +137,7 @@ func newSiteWith(t *testing.T, e engine, l server.Limits, opts server.Options) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.serve(t, srv, l, ln)
+	e.serve(t, srv, l, ln, log)
 	tr := &http.Transport{DisableCompression: true}
 	t.Cleanup(tr.CloseIdleConnections)
 	return &site{t: t, dir: dir, srv: srv, ts: testServer{URL: "http://" + ln.Addr().String(), Listener: ln},

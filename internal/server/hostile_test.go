@@ -22,20 +22,13 @@ import (
 // odd at the protocol level. The server must keep serving, never panic,
 // never serve a file outside its directory.
 
-// serveLogged is serveWithLimits with the http.Server's own log kept, to
-// catch "http: panic serving".
-func serveLogged(t *testing.T, l server.Limits) (addr string, s *site, logs *syncBuffer) {
+// serveLogged serves the test layout on e with the engine's own log
+// kept, to catch a panic it logged.
+func serveLogged(t *testing.T, e engine, l server.Limits) (addr string, s *site, logs *syncBuffer) {
 	t.Helper()
-	s = newSite(t, server.Options{})
 	logs = &syncBuffer{}
-	hs := server.HTTPServer(s.srv, l, slog.New(slog.NewTextHandler(logs, nil)))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go hs.Serve(ln)
-	t.Cleanup(func() { hs.Close() })
-	return ln.Addr().String(), s, logs
+	s = newSiteLogged(t, e, l, server.Options{}, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	return s.addr(), s, logs
 }
 
 // getOnce sends one GET on a new connection and returns the status and
@@ -60,7 +53,11 @@ func getOnce(t *testing.T, addr, path string) (int, string) {
 
 func TestACrowdOfIdleAndSlowConnectionsIsCutOffWhileOthersAreServed(t *testing.T) {
 	t.Parallel()
-	addr, _, logs := serveLogged(t, server.Limits{
+	forEngines(t, testACrowd)
+}
+
+func testACrowd(t *testing.T, e engine) {
+	addr, _, logs := serveLogged(t, e, server.Limits{
 		ReadHeaderTimeout: 300 * time.Millisecond, ReadTimeout: time.Second,
 		WriteTimeout: time.Second, IdleTimeout: 300 * time.Millisecond, MaxHeaderBytes: 4 << 10,
 	})
@@ -182,9 +179,13 @@ var oddRequests = []string{
 
 func TestOddRequestsGetNoServerErrorAndNoFileOutside(t *testing.T) {
 	t.Parallel()
+	forEngines(t, testOddRequests)
+}
+
+func testOddRequests(t *testing.T, e engine) {
 	limits := server.DefaultLimits
 	limits.ReadHeaderTimeout = time.Second // for the requests that never end
-	addr, s, logs := serveLogged(t, limits)
+	addr, s, logs := serveLogged(t, e, limits)
 	secret := filepath.Join(filepath.Dir(s.dir), "secret.txt")
 	write(t, secret, "SECRET")
 	t.Cleanup(func() { os.Remove(secret) })

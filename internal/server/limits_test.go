@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/feedpub/feedpub/internal/server"
+	"github.com/valyala/fasthttp"
 )
 
 // serveWithLimits serves the test layout on e with the limits l and
@@ -395,5 +396,44 @@ func TestEngineShutdownBeforeServe(t *testing.T) {
 	if c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
 		c.Close()
 		t.Error("the listener is still open")
+	}
+}
+
+func TestEngineSurvivesAPanickingHandler(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	h := server.Recovering(func(ctx *fasthttp.RequestCtx) {
+		if string(ctx.Path()) == "/boom" {
+			panic("boom")
+		}
+		ctx.SetBodyString("ok")
+	}, slog.New(slog.NewTextHandler(&logs, nil)))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := &fasthttp.Server{Handler: h}
+	go fs.Serve(ln)
+	t.Cleanup(func() { fs.Shutdown() })
+	base := "http://" + ln.Addr().String()
+	resp, err := http.Get(base + "/boom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("panicking request: %d, want 500", resp.StatusCode)
+	}
+	if !strings.Contains(logs.String(), "panic serving") || !strings.Contains(logs.String(), "boom") {
+		t.Errorf("the panic was not logged: %q", logs.String())
+	}
+	resp, err = http.Get(base + "/fine")
+	if err != nil {
+		t.Fatalf("after a panic the server is gone: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "ok" {
+		t.Errorf("after a panic: %d %q", resp.StatusCode, body)
 	}
 }
