@@ -16,6 +16,10 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // and an archive page: a change that is meant must show in the diff of
 // testdata/golden, and one that is not (new settings off) must not.
 // Run with -update to rewrite them, then read the diff.
+func withHubs(s *render.Site) {
+	s.Hubs = []string{"https://hub.example.net/", "https://websub.example.com/hub?x=1&y=2"}
+}
+
 func TestGolden(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -25,6 +29,9 @@ func TestGolden(t *testing.T) {
 	}{
 		{"subscription", nil, 0},
 		{"archive", nil, 2},
+		// Hubs show in subscription documents only.
+		{"hubs", withHubs, 0},
+		{"hubs-archive", withHubs, 2},
 	}
 	formats := []struct {
 		file string
