@@ -22,21 +22,28 @@ type Queue struct {
 	mu     sync.Mutex
 	queued []store.Ping
 	known  map[[2]string]uint64 // hub, topic → newest generation queued or in flight
-	acked  []store.Ping
+	acked  []store.Ping         // acknowledged, not yet taken by Acked
+	done   map[[2]string]uint64 // acked, by hub and topic: still in the store until taken
 	busy   bool
 }
 
 // NewQueue returns a queue that sends with n once Run runs.
 func NewQueue(n *Notifier) *Queue {
-	return &Queue{n: n, metrics: n.o.Metrics, wake: make(chan struct{}, 1), known: map[[2]string]uint64{}}
+	return &Queue{n: n, metrics: n.o.Metrics, wake: make(chan struct{}, 1), known: map[[2]string]uint64{}, done: map[[2]string]uint64{}}
 }
 
-// Submit queues pings, every ping the store owes: those already queued or
-// being sent in the same generation are not queued twice.
+// Submit queues pings, every ping the store owes: those already queued,
+// being sent, or sent but still in the store (acknowledged after the scan
+// took the acknowledgements) in the same generation are not queued twice.
 func (q *Queue) Submit(pings []store.Ping) {
 	q.mu.Lock()
+	owed := 0
 	for _, p := range pings {
 		k := [2]string{p.Hub, p.Topic}
+		if g, ok := q.done[k]; ok && g >= p.Gen {
+			continue
+		}
+		owed++
 		if g, ok := q.known[k]; ok && g >= p.Gen {
 			continue
 		}
@@ -44,7 +51,7 @@ func (q *Queue) Submit(pings []store.Ping) {
 		q.queued = append(q.queued, p)
 	}
 	if q.metrics != nil {
-		q.metrics.Pending.Set(float64(len(pings)))
+		q.metrics.Pending.Set(float64(owed))
 	}
 	q.mu.Unlock()
 	select {
@@ -60,6 +67,7 @@ func (q *Queue) Acked() []store.Ping {
 	defer q.mu.Unlock()
 	a := q.acked
 	q.acked = nil
+	clear(q.done)
 	return a
 }
 
@@ -93,6 +101,7 @@ func (q *Queue) Run(ctx context.Context) {
 			for _, p := range res.Sent {
 				q.forget(p)
 				q.acked = append(q.acked, p)
+				q.done[[2]string{p.Hub, p.Topic}] = p.Gen
 				if q.metrics != nil {
 					q.metrics.Pending.Dec()
 				}

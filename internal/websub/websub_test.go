@@ -266,3 +266,37 @@ func metric(t *testing.T, reg *prometheus.Registry, name, hub string) float64 {
 	t.Fatalf("no metric %s{hub=%q}", name, hub)
 	return 0
 }
+
+// A ping acknowledged after a scan took the acknowledgements is still in
+// the store when that scan submits what it owes: it must not be sent again.
+func TestTheQueueDoesNotResendWhatWasAcknowledgedButNotYetRemoved(t *testing.T) {
+	t.Parallel()
+	h := websubtest.New(t)
+	q := websub.NewQueue(notifier(&clock{}, nil, websub.Options{}))
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); q.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	ps := pings([]string{h.URL}, topics[0])
+	q.Submit(ps)
+	deadline := time.Now().Add(10 * time.Second)
+	for (h.Requests() < 1 || !q.Idle()) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	q.Submit(ps) // the store still owes it: the next scan has not removed it
+	time.Sleep(50 * time.Millisecond)
+	if n := h.Requests(); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+	if a := q.Acked(); len(a) != 1 {
+		t.Errorf("acked %v", a)
+	}
+	// A newer change of the same topic is sent.
+	q.Submit([]store.Ping{{Hub: h.URL, Topic: topics[0], Gen: 2}})
+	for h.Requests() < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := h.Requests(); n != 2 {
+		t.Errorf("%d requests, want 2", n)
+	}
+}
