@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"slices"
@@ -126,6 +127,13 @@ func runServe(ctx context.Context, env Env, log *slog.Logger, cfg config.Config)
 		return &exitError{code: ExitFatal, err: fmt.Errorf("create output directory: %w", err)}
 	}
 	sopts := server.Options{Dir: cfg.OutDir, MaxAge: maxAge, Health: scans.health, Registry: reg, Log: log, Now: env.Now}
+	if len(cfg.Hubs) > 0 {
+		base, err := url.Parse(cfg.BaseURL) // validated
+		if err != nil {
+			return &exitError{code: ExitFatal, err: fmt.Errorf("base URL: %w", err)}
+		}
+		sopts.Hubs, sopts.BaseURL = cfg.Hubs, base
+	}
 	if cfg.AccessLog {
 		sopts.AccessLog = log
 	}

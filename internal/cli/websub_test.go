@@ -198,8 +198,13 @@ func TestWebSubServeNotifiesInTheBackground(t *testing.T) {
 	}
 	// The feeds served say where the hub is, for every format.
 	for _, f := range []string{"rss.xml", "atom.xml", "feed.json"} {
-		if r := s.get("/all/" + f); !strings.Contains(string(r.body), h.URL) {
+		r := s.get("/all/" + f)
+		if !strings.Contains(string(r.body), h.URL) {
 			t.Errorf("/all/%s does not advertise the hub", f)
+		}
+		want := []string{"<" + h.URL + `>; rel="hub"`, "<http://localhost:8080/all/" + f + `>; rel="self"`}
+		if got := r.header.Values("Link"); !slices.Equal(got, want) {
+			t.Errorf("/all/%s: Link %q, want %q", f, got, want)
 		}
 	}
 	if err := os.WriteFile(filepath.Join(dir, "listings", "005_new.txt"), []byte(newListing), 0o644); err != nil {
