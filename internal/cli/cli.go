@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/feedpub/feedpub/internal/config"
 	"github.com/feedpub/feedpub/internal/configfile"
 )
 
@@ -135,6 +136,9 @@ working directory, or --config PATH), and built-in defaults.
 
 // envName is the environment variable that sets flag name.
 func envName(name string) string {
+	if s, ok := config.ByFlag(name); ok && s.Env != "" {
+		return s.Env
+	}
 	return "FEEDPUB_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 }
 

@@ -137,6 +137,11 @@ func TestConfigErrorsNameTheKeyAndWhereTheValueCameFrom(t *testing.T) {
 		{env: map[string]string{"FEEDPUB_LIMIT": "many"}, want: []string{`FEEDPUB_LIMIT="many": "many" is not an integer`}},
 		{args: []string{"--formats", "rss,gopher"}, want: []string{`--formats "rss,gopher": unknown format "gopher"`}},
 		{args: []string{"--formats", ""}, want: []string{"--formats (site.formats): at least one of rss, atom and json must be on"}},
+		{file: "[websub]\nhubs = [\"https://hub.example.org/\", \"hub.example.net\"]\n", want: []string{`feedpub.toml:2: websub.hubs: "hub.example.net": must be an absolute http or https URL`}},
+		{file: "[websub]\nhubs = \"https://hub.example.org/\"\n", want: []string{`feedpub.toml:2: websub.hubs: want a list of strings, got the string`}},
+		{env: map[string]string{"FEEDPUB_HUBS": "ftp://hub.example.org/"}, want: []string{`FEEDPUB_HUBS (websub.hubs): "ftp://hub.example.org/": must be an absolute http or https URL`}},
+		{args: []string{"--hub", "https://ok.example/", "--hub", "/relative"}, want: []string{`--hub (websub.hubs): "/relative": must be an absolute`}},
+		{args: []string{"--hub-attempts", "0"}, want: []string{"--hub-attempts (websub.attempts): 0: must be between 1 and 10"}},
 	} {
 		args := []string{"scan"}
 		if c.file != "" {
@@ -154,6 +159,50 @@ func TestConfigErrorsNameTheKeyAndWhereTheValueCameFrom(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "feedpub.db")); err == nil {
 		t.Errorf("a scan with bad settings created the database")
+	}
+}
+
+// The hub list is one setting from every source: a TOML array, a comma
+// list in FEEDPUB_HUBS, a repeated or comma-separated --hub.
+func TestHubsFromEverySource(t *testing.T) {
+	t.Parallel()
+	dir, _ := workdir(t)
+	path := writeConfig(t, dir, "[websub]\nhubs = [\"https://a.example/hub\", \"https://b.example/\"]\nwait = \"5s\"\n")
+	hubs := func(env map[string]string, args ...string) [3]string {
+		t.Helper()
+		env["FEEDPUB_CONFIG"] = path
+		r := feedpub(t, env, append([]string{"config", "--json"}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		var rep configJSON
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range rep.Settings {
+			if s.Key == "websub.hubs" {
+				if s.Env != "FEEDPUB_HUBS" || s.Flag != "--hub" {
+					t.Errorf("hubs: env %s, flag %s", s.Env, s.Flag)
+				}
+				return [3]string{s.Value, s.Source.Kind, s.Source.Where}
+			}
+		}
+		t.Fatal("no websub.hubs in feedpub config")
+		return [3]string{}
+	}
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		want [3]string
+	}{
+		{map[string]string{}, nil, [3]string{"https://a.example/hub,https://b.example/", "file", path + ":2"}},
+		{map[string]string{"FEEDPUB_HUBS": "https://c.example/, https://d.example/"}, nil, [3]string{"https://c.example/,https://d.example/", "env", "FEEDPUB_HUBS"}},
+		{map[string]string{"FEEDPUB_HUBS": "https://c.example/"}, []string{"--hub", "https://e.example/", "--hub", "https://f.example/,https://g.example/"},
+			[3]string{"https://e.example/,https://f.example/,https://g.example/", "flag", "--hub"}},
+	} {
+		if got := hubs(c.env, c.args...); got != c.want {
+			t.Errorf("%v %v: %q, want %q", c.env, c.args, got, c.want)
+		}
 	}
 }
 

@@ -90,7 +90,10 @@ func runScan(ctx context.Context, env Env, log *slog.Logger, cfg config.Config, 
 	if bar != nil {
 		opts.Progress = bar.update
 	}
-	_, err := scanOnce(ctx, log, opts, bar.finish)
+	res, err := scanOnce(ctx, log, opts, bar.finish, nil)
+	if res != nil {
+		sendOwed(ctx, log, cfg, res.Pings)
+	}
 	return err
 }
 
@@ -112,6 +115,9 @@ func listingRel(dir, arg string) (string, error) {
 type scanResult struct {
 	*scan.Summary
 	Items, Feeds int // totals in the database
+	// Pings are the WebSub pings owed once the feeds are published; nil
+	// when the scan failed.
+	Pings []store.Ping
 }
 
 // scanOnce is one scan as `feedpub scan` and every scheduled scan of
@@ -123,8 +129,10 @@ type scanResult struct {
 // rejected. The result is nil only when the database could not be opened.
 //
 // done, if not nil, runs when the scan itself ends, before anything is
-// logged: the progress bar ends its line there.
-func scanOnce(ctx context.Context, log *slog.Logger, opts scan.Options, done func()) (*scanResult, error) {
+// logged: the progress bar ends its line there. acked, if not nil, returns
+// the WebSub pings sent since the last scan, removed from the store before
+// scanning.
+func scanOnce(ctx context.Context, log *slog.Logger, opts scan.Options, done func(), acked func() []store.Ping) (*scanResult, error) {
 	cfg := opts.Config
 	db, err := openDB(ctx, cfg.DBPath, cfg.LockTimeout)
 	if errors.Is(err, store.ErrLocked) {
@@ -134,6 +142,11 @@ func scanOnce(ctx context.Context, log *slog.Logger, opts scan.Options, done fun
 		return nil, &exitError{code: ExitFatal, err: err}
 	}
 	defer db.Close()
+	if acked != nil {
+		if err := ackPings(db, acked()); err != nil {
+			log.Warn("hub notifications sent but still recorded as owed: they will be sent again", "error", err)
+		}
+	}
 
 	sum, err := scan.Run(ctx, db, opts)
 	if done != nil {
@@ -158,7 +171,12 @@ func scanOnce(ctx context.Context, log *slog.Logger, opts scan.Options, done fun
 		"files_unchanged", sum.FilesUnchanged, "files_failed", sum.FilesFailed,
 		"items_new", sum.ItemsNew, "items_updated", sum.ItemsUpdated,
 		"feeds_regenerated", sum.FeedsRegenerated, "files_written", sum.FilesWritten,
-		"duration", sum.Duration.Round(1e6))
+		"topics_changed", sum.TopicsChanged, "duration", sum.Duration.Round(1e6))
+	owed, perr := owedPings(db, cfg, log)
+	if perr != nil {
+		log.Error("hub notifications not sent this time; still recorded", "error", perr)
+	}
+	res.Pings = owed
 	if len(sum.OutputErrors) > 0 {
 		return res, &exitError{code: ExitFatal, err: fmt.Errorf("%d document(s) failed their check and were not published", len(sum.OutputErrors))}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"slices"
@@ -21,7 +22,9 @@ import (
 	"github.com/feedpub/feedpub/internal/scan"
 	"github.com/feedpub/feedpub/internal/schedule"
 	"github.com/feedpub/feedpub/internal/server"
+	"github.com/feedpub/feedpub/internal/store"
 	"github.com/feedpub/feedpub/internal/watch"
+	"github.com/feedpub/feedpub/internal/websub"
 )
 
 // maxAutoMaxAge caps the max-age derived from the schedule: past an hour,
@@ -78,6 +81,14 @@ func runServe(ctx context.Context, env Env, log *slog.Logger, cfg config.Config)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	scans := newScanTracker(reg, env.Now)
+	if len(cfg.Hubs) > 0 {
+		m, err := websub.NewMetrics(reg)
+		if err != nil {
+			return &exitError{code: ExitFatal, err: err}
+		}
+		m.Hubs(cfg.Hubs)
+		scans.hubs = startHubQueue(cfg, log, m)
+	}
 	opts := scan.Options{Config: cfg, Now: env.Now, Workers: cfg.Workers}
 	// One scan at a time in this process: scheduled full scans and the
 	// watcher's targeted ones take turns.
@@ -116,6 +127,13 @@ func runServe(ctx context.Context, env Env, log *slog.Logger, cfg config.Config)
 		return &exitError{code: ExitFatal, err: fmt.Errorf("create output directory: %w", err)}
 	}
 	sopts := server.Options{Dir: cfg.OutDir, MaxAge: maxAge, Health: scans.health, Registry: reg, Log: log, Now: env.Now}
+	if len(cfg.Hubs) > 0 {
+		base, err := url.Parse(cfg.BaseURL) // validated
+		if err != nil {
+			return &exitError{code: ExitFatal, err: fmt.Errorf("base URL: %w", err)}
+		}
+		sopts.Hubs, sopts.BaseURL = cfg.Hubs, base
+	}
 	if cfg.AccessLog {
 		sopts.AccessLog = log
 	}
@@ -175,6 +193,10 @@ func runServe(ctx context.Context, env Env, log *slog.Logger, cfg config.Config)
 			log.Warn("exiting with a scan still running; the next scan finishes its work", "error", err)
 		}
 	})
+	if scans.hubs != nil {
+		// Notifications under way get the requests' time to finish.
+		wg.Go(func() { scans.hubs.close(log, cfg, cfg.DrainTimeout) })
+	}
 	wg.Wait()
 	<-watching
 	if serveErr != nil {
@@ -269,6 +291,8 @@ type scanTracker struct {
 	items    prometheus.Gauge
 	feeds    prometheus.Gauge
 	last     prometheus.Gauge
+
+	hubs *hubQueue // nil without hubs
 }
 
 func newScanTracker(reg prometheus.Registerer, now func() time.Time) *scanTracker {
@@ -313,7 +337,14 @@ func (t *scanTracker) run(ctx context.Context, log *slog.Logger, opts scan.Optio
 			panic(r)
 		}
 	}()
-	res, err := scanOnce(ctx, log, opts, nil)
+	var acked func() []store.Ping
+	if t.hubs != nil {
+		acked = t.hubs.q.Acked
+	}
+	res, err := scanOnce(ctx, log, opts, nil, acked)
+	if t.hubs != nil && res != nil && res.Pings != nil {
+		t.hubs.q.Submit(res.Pings)
+	}
 	var ee *exitError
 	if errors.As(err, &ee) && ee != errRejected {
 		err = ee.err // the message without the exit code wrapper

@@ -67,6 +67,13 @@ func addSettingFlags(fs *pflag.FlagSet, flags ...string) {
 			fs.Int(name, n, s.Usage)
 		case config.Bool:
 			fs.Bool(name, def == "true", s.Usage)
+		case config.List:
+			// Repeatable, and each value may be a comma list.
+			var vals []string
+			if def != "" {
+				vals = strings.Split(def, ",")
+			}
+			fs.StringSlice(name, vals, s.Usage)
 		default:
 			// Durations stay strings so that "auto" (max-age) and the
 			// file's spelling read the same; the setting parses them.
@@ -79,7 +86,7 @@ func addSettingFlags(fs *pflag.FlagSet, flags ...string) {
 var siteFlags = []string{
 	"data", "db", "out", "base-url", "limit", "archive-page-size", "title", "description",
 	"language", "author", "author-email", "time-zone", "tag-authority", "tag-date", "formats",
-	"lock-timeout", "workers",
+	"lock-timeout", "workers", "hub", "hub-attempts", "hub-wait",
 }
 
 // serveFlags are the settings only feedpub serve takes.
@@ -164,8 +171,12 @@ func loadSettings(cmd *cobra.Command, env Env, g *globalOptions) (*settings, err
 		if fl == nil || !fl.Changed {
 			continue
 		}
-		if err := s.Set(&st.cfg, fl.Value.String()); err != nil {
-			errs = append(errs, fmt.Errorf("--%s %q: %w", s.Flag, fl.Value.String(), err))
+		v := fl.Value.String()
+		if sv, ok := fl.Value.(pflag.SliceValue); ok {
+			v = strings.Join(sv.GetSlice(), ",")
+		}
+		if err := s.Set(&st.cfg, v); err != nil {
+			errs = append(errs, fmt.Errorf("--%s %q: %w", s.Flag, v, err))
 			continue
 		}
 		st.sources[s.Key] = source{Kind: fromFlag, Where: "--" + s.Flag}

@@ -62,6 +62,12 @@ type Config struct {
 	ScanGrace    time.Duration // at shutdown, for a running scan
 	Watch        bool          // scan changed listings at once, from file system notifications
 
+	// WebSub (W3C Recommendation): the hubs every subscription document
+	// advertises and that are told of each change to one.
+	Hubs        []string      // absolute http(s) URLs
+	HubAttempts int           // tries per notification before leaving it for the next scan
+	HubWait     time.Duration // how long feedpub scan waits for notifications to be sent
+
 	// Categories and Listings rename, describe, slug and merge the
 	// categories and listings found in the listing files. They come from
 	// the config file only.
@@ -157,12 +163,19 @@ func Default() Config {
 		MaxAge:       MaxAgeAuto,
 		DrainTimeout: 10 * time.Second,
 		ScanGrace:    30 * time.Second,
+		HubAttempts:  5,
+		HubWait:      30 * time.Second,
 	}
 }
 
 // MaxLimit caps items per document: feeds are polled all day and a
 // reader needs the recent items, not the archive.
 const MaxLimit = 1000
+
+// MaxHubAttempts bounds the tries of one hub notification in one run:
+// with exponential backoff, more would outlast the time between scans,
+// and the next scan tries again anyway.
+const MaxHubAttempts = 10
 
 // FieldError is a setting's value that is not valid. Key is the setting's
 // key (Setting.Key), so that the caller can say where the value came from.
@@ -247,6 +260,17 @@ func (c *Config) Validate() error {
 	}
 	if c.Workers < 0 {
 		add(KeyWorkers, "%d: must not be negative", c.Workers)
+	}
+	for _, h := range c.Hubs {
+		if u, err := url.Parse(h); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" {
+			add(KeyHubs, "%q: must be an absolute http or https URL without a fragment", h)
+		}
+	}
+	if c.HubAttempts < 1 || c.HubAttempts > MaxHubAttempts {
+		add(KeyHubAttempts, "%d: must be between 1 and %d", c.HubAttempts, MaxHubAttempts)
+	}
+	if c.HubWait < 0 {
+		add(KeyHubWait, "%s: must not be negative", c.HubWait)
 	}
 	for _, cat := range c.Categories {
 		if cat.Slug != "" && !ValidSlug(cat.Slug) {

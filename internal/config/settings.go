@@ -35,6 +35,9 @@ const (
 	KeyDrainTimeout    = "serve.drain_timeout"
 	KeyScanGrace       = "serve.scan_grace"
 	KeyWatch           = "serve.watch"
+	KeyHubs            = "websub.hubs"
+	KeyHubAttempts     = "websub.attempts"
+	KeyHubWait         = "websub.wait"
 )
 
 // Tables of per-category and per-listing settings in the config file:
@@ -98,8 +101,12 @@ type Setting struct {
 	Flag  string // on the command line, without dashes: "title"
 	Kind  Kind
 	Usage string
-	Get   func(*Config) string        // the value as Set reads it
-	Set   func(*Config, string) error // parse and store; range checks are Validate's
+	// Env is the environment variable, when it is not FEEDPUB_ and the
+	// flag's name in capitals: a list read better plural (FEEDPUB_HUBS)
+	// than its repeatable flag (--hub).
+	Env string
+	Get func(*Config) string        // the value as Set reads it
+	Set func(*Config, string) error // parse and store; range checks are Validate's
 }
 
 func str(p func(*Config) *string) (func(*Config) string, func(*Config, string) error) {
@@ -217,6 +224,22 @@ var Settings = func() []Setting {
 		d(KeyDrainTimeout, "drain-timeout", "at shutdown, how long requests under way may take to finish", func(c *Config) *time.Duration { return &c.DrainTimeout }),
 		d(KeyScanGrace, "scan-grace", "at shutdown, how long a running scan may take to finish before it is cancelled", func(c *Config) *time.Duration { return &c.ScanGrace }),
 		b(KeyWatch, "watch", "scan the listing files that change as soon as they change, besides the scheduled full scans", func(c *Config) *bool { return &c.Watch }),
+		{
+			Key: KeyHubs, Flag: "hub", Env: "FEEDPUB_HUBS", Kind: List,
+			Usage: "WebSub hub URL to advertise in every feed and notify of its changes (repeat, or comma-separated)",
+			Get:   func(c *Config) string { return strings.Join(c.Hubs, ",") },
+			Set: func(c *Config, v string) error {
+				c.Hubs = nil
+				for _, h := range strings.Split(v, ",") {
+					if h = strings.TrimSpace(h); h != "" {
+						c.Hubs = append(c.Hubs, h)
+					}
+				}
+				return nil
+			},
+		},
+		i(KeyHubAttempts, "hub-attempts", "tries per hub notification before it is left for the next scan", func(c *Config) *int { return &c.HubAttempts }),
+		d(KeyHubWait, "hub-wait", "how long feedpub scan waits for hub notifications; the rest are sent by the next scan (0: leave them all)", func(c *Config) *time.Duration { return &c.HubWait }),
 	}
 }()
 

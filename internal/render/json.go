@@ -25,6 +25,11 @@ func JSON(s *Site, d *Doc) ([]byte, error) {
 		jf.NextUrl = s.FileURL(older, JSONFile)
 	}
 	jf.Language = s.Language
+	if d.Page == 0 {
+		for _, h := range s.Hubs {
+			jf.Hubs = append(jf.Hubs, &feeds.JSONHub{Type: "WebSub", Url: h})
+		}
+	}
 	// author is deprecated in 1.1 and gorilla fills it with a name that
 	// may be empty; authors always names someone.
 	jf.Author = nil

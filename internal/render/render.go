@@ -54,6 +54,11 @@ type Site struct {
 	// pages, the index and the OPML list do not link to them. Nil hides
 	// none.
 	Hidden map[string]bool
+	// Hubs are the WebSub hubs that subscription documents advertise
+	// (rel="hub", JSON Feed hubs), in order. Archive pages have none:
+	// they are not topics (full ones never change) and are cached for
+	// ever, so a change of hubs must not rewrite them.
+	Hubs []string
 
 	fragments sync.Map // feed links escaped once per scan; see fragment
 }

@@ -63,7 +63,7 @@ func rssText(s string) plainText { return plainText{Body: profileText.Replace(s)
 type atomLinkNS struct {
 	Href string `xml:"href,attr"`
 	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr"`
+	Type string `xml:"type,attr,omitempty"` // none on hub links: a hub is no feed
 }
 
 // rssItem extends gorilla's item: link and description are left out when
@@ -133,10 +133,17 @@ func RSS(s *Site, d *Doc) ([]byte, error) {
 	return writeXML(doc)
 }
 
-// docLinks builds a document's self link and RFC 5005 links (current,
-// prev-archive, next-archive) to the same format of its neighbours.
+// docLinks builds a document's self link, its WebSub hub links (a
+// subscription document's, next to the self link that is their topic),
+// and its RFC 5005 links (current, prev-archive, next-archive) to the
+// same format of its neighbours.
 func docLinks[L any](s *Site, d *Doc, file, typ string, mk func(href, rel, typ string) L) []L {
 	ls := []L{mk(s.FileURL(d.Dir(), file), "self", typ)}
+	if d.Page == 0 {
+		for _, h := range s.Hubs {
+			ls = append(ls, mk(h, "hub", ""))
+		}
+	}
 	nb := d.links()
 	for _, l := range []struct{ dir, rel string }{{nb.current, "current"}, {nb.prev, "prev-archive"}, {nb.next, "next-archive"}} {
 		if l.dir != "" {

@@ -8,6 +8,7 @@ import (
 	"path"
 	"runtime"
 	"slices"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -30,6 +31,10 @@ func (s *scanner) renderKey() string {
 		renderVersion, s.site.BaseURL, s.site.Title, s.site.Description, s.site.AuthorName,
 		s.site.AuthorEmail, s.site.Language, s.loc, s.cfg.Limit)
 	fmt.Fprintf(h, "\x00%s", s.conf.key) // names, descriptions, merges, formats
+	// No hubs: the key stays what it was before hubs existed.
+	if len(s.cfg.Hubs) > 0 {
+		fmt.Fprintf(h, "\x00hubs\x00%s", strings.Join(s.cfg.Hubs, "\x00"))
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -172,6 +177,9 @@ func (s *scanner) publishDocs(ctx context.Context, dirs []string) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	if err := s.recordPings(); err != nil {
+		return err
+	}
 	if err := s.commit(); err != nil {
 		return err
 	}
@@ -250,8 +258,12 @@ func (s *scanner) checkedWrite(rel string, f feedcheck.Format, data []byte) (boo
 		s.mu.Unlock()
 		return false, nil
 	}
-	if _, err := s.batch.Write(rel, data); err != nil {
+	changed, err := s.batch.Write(rel, data)
+	if err != nil {
 		return false, fmt.Errorf("scan: %w", err)
+	}
+	if changed {
+		s.noteChanged(rel)
 	}
 	return true, nil
 }

@@ -56,6 +56,7 @@ type Summary struct {
 	ItemsNew, ItemsUpdated                              int
 	FeedsRegenerated                                    int // feeds whose documents were rendered
 	FilesWritten                                        int // output files actually replaced
+	TopicsChanged                                       int // subscription documents (per format) replaced: WebSub pings owed to each hub
 	Problems                                            []*listing.Error
 	// OutputErrors are documents that failed their check before publishing:
 	// their last good files stay, and they are retried by the next scan.
@@ -95,6 +96,7 @@ func Run(ctx context.Context, db *store.DB, opts Options) (*Summary, error) {
 		Language: s.cfg.Language, Location: s.loc,
 	}
 	s.site.Hidden = hidden(s.cfg.Formats)
+	s.site.Hubs = s.cfg.Hubs
 	s.conf = newFeedConfig(s.cfg)
 	s.out = publish.Dir{Root: s.cfg.OutDir}
 	s.check = opts.Check
@@ -138,6 +140,7 @@ type scanner struct {
 	progress progress
 	conf     *feedConfig            // the config's categories and listings
 	merged   map[string]*model.Feed // merged-away category path → the category shown; set with byPath
+	topics   []string               // WebSub topics changed in the current batch, guarded by mu; see websub.go
 }
 
 // releaseMemory lets go of the database pages read so far (see

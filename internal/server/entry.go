@@ -32,7 +32,8 @@ type entry struct {
 	ctype        string
 	cacheControl string
 	compressible bool
-	page         bool // HTML or SVG, which a browser runs: gets the CSP
+	page         bool    // HTML or SVG, which a browser runs: gets the CSP
+	link         *hfield // a WebSub topic's Link field (hubs, self); sent with a 200 only
 	metrics      *httpMetrics
 
 	// checked is when the file was last seen to hold this version, in
@@ -75,6 +76,9 @@ func (s *Server) newEntry(rel string, data []byte, key fileKey, mod time.Time, c
 		metrics:      s.metrics,
 		held:         int64(len(data)),
 	}
+	if f, ok := s.topicLinks(rel); ok {
+		e.link = &f
+	}
 	if !mod.IsZero() {
 		e.modTime = mod.Truncate(time.Second)
 		e.lastMod = e.modTime.UTC().Format(http.TimeFormat)
@@ -108,6 +112,9 @@ func (e *entry) makeVariant(body []byte, suffix, encoding string) variant {
 		kv = append(kv, "Content-Encoding", encoding)
 	}
 	ok := makeFields(kv...)
+	if e.link != nil {
+		ok = append(ok, *e.link)
+	}
 	return variant{
 		body:        body,
 		etag:        etag,

@@ -71,6 +71,9 @@ func sendFast(ctx *fasthttp.RequestCtx, r *request, rp *reply) (int, int) {
 	for i := range rp.fields {
 		f := &rp.fields[i]
 		resp.Header.SetCanonical(f.key, f.val)
+		for _, v := range f.more {
+			resp.Header.AddBytesKV(f.key, v)
+		}
 	}
 	if rp.location != "" {
 		resp.Header.Set("Location", rp.location)

@@ -25,6 +25,7 @@ type hfield struct {
 	name     string   // net/http's canonical key, "Etag"
 	vals     []string // net/http's value; shared, never modified
 	key, val []byte   // fasthttp's: the name as sent ("ETag") and the value
+	more     [][]byte // fasthttp's further values of a field sent once per value (Link)
 }
 
 type fields []hfield

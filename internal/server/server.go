@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"strconv"
@@ -78,6 +79,13 @@ type Options struct {
 	Revalidate time.Duration
 	// Now is the clock of the access log's durations; nil means time.Now.
 	Now func() time.Time
+	// Hubs are the WebSub hubs the feeds advertise. With hubs, a 200 or
+	// HEAD for a topic (a feed's subscription document) carries a Link
+	// field per hub and one to its self URL, BaseURL and the path, as
+	// in the document, so that subscribers can discover them from the
+	// headers alone.
+	Hubs    []string
+	BaseURL *url.URL
 }
 
 // DefaultMaxCacheBytes holds every feed of a large site: a thousand feeds
@@ -108,6 +116,9 @@ type Server struct {
 	promFast   fasthttp.RequestHandler
 	favicon    *entry
 
+	hubLinks []string // `<hub>; rel="hub"` for each hub
+	base     *url.URL // the public URL of Dir, for self links
+
 	cacheControl string // "public, max-age=N"
 	plains       map[int]*reply
 	redirect     fields
@@ -135,6 +146,8 @@ func New(opts Options) (*Server, error) {
 		now:        opts.Now,
 		epoch:      time.Now(),
 		revalidate: int64(opts.Revalidate),
+		hubLinks:   hubLinkValues(opts.Hubs),
+		base:       opts.BaseURL,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -34,6 +34,7 @@ var (
 	bucketStats    = []byte("stats")    // listing file path → FileStat, fixed 48 bytes: what a rescan compares
 	bucketDirty    = []byte("dirty")    // document path ("all", "all/archive/3") → empty: documents to regenerate
 	bucketPages    = []byte("pages")    // item seq → empty: item pages to regenerate
+	bucketPings    = []byte("pings")    // hub + 0 + topic URL → gen (8 bytes BE): WebSub notifications owed; see pings.go
 )
 
 var keySchema = []byte("schema")
@@ -60,6 +61,12 @@ var migrations = [...]func(tx *bolt.Tx) error{
 			if _, err := tx.CreateBucket(b); err != nil {
 				return fmt.Errorf("create bucket %s: %w", b, err)
 			}
+		}
+		return nil
+	},
+	func(tx *bolt.Tx) error { // 2: WebSub notifications owed to hubs
+		if _, err := tx.CreateBucket(bucketPings); err != nil {
+			return fmt.Errorf("create bucket %s: %w", bucketPings, err)
 		}
 		return nil
 	},
