@@ -34,6 +34,7 @@ var (
 	bucketStats    = []byte("stats")    // listing file path → FileStat, fixed 48 bytes: what a rescan compares
 	bucketDirty    = []byte("dirty")    // document path ("all", "all/archive/3") → empty: documents to regenerate
 	bucketPages    = []byte("pages")    // item seq → empty: item pages to regenerate
+	bucketUploads  = []byte("uploads")  // output file path → empty: files to upload to (or delete from) object storage
 )
 
 var keySchema = []byte("schema")
@@ -62,6 +63,10 @@ var migrations = [...]func(tx *bolt.Tx) error{
 			}
 		}
 		return nil
+	},
+	func(tx *bolt.Tx) error { // 2: files waiting to be uploaded
+		_, err := tx.CreateBucket(bucketUploads)
+		return err
 	},
 }
 
