@@ -62,6 +62,12 @@ type Config struct {
 	ScanGrace    time.Duration // at shutdown, for a running scan
 	Watch        bool          // scan changed listings at once, from file system notifications
 
+	// Publishing beyond the output directory; see publish.go.
+	Precompress bool   // write X.gz and X.br beside each text file
+	PublishS3   string // s3://bucket/prefix to upload changed files to; "" for none
+	S3Endpoint  string // http(s)://host:port of an S3-compatible server; "" for AWS
+	S3Region    string // "" for AWS_REGION, else the endpoint's default
+
 	// Categories and Listings rename, describe, slug and merge the
 	// categories and listings found in the listing files. They come from
 	// the config file only.
@@ -157,6 +163,7 @@ func Default() Config {
 		MaxAge:       MaxAgeAuto,
 		DrainTimeout: 10 * time.Second,
 		ScanGrace:    30 * time.Second,
+		Precompress:  true,
 	}
 }
 
@@ -248,6 +255,7 @@ func (c *Config) Validate() error {
 	if c.Workers < 0 {
 		add(KeyWorkers, "%d: must not be negative", c.Workers)
 	}
+	errs = append(errs, c.validatePublish()...)
 	for _, cat := range c.Categories {
 		if cat.Slug != "" && !ValidSlug(cat.Slug) {
 			add(CategoryKey(cat.Label, "slug"), "%q: want lowercase letters, digits and single hyphens, at most %d characters", cat.Slug, MaxSlugLength)

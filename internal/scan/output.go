@@ -13,6 +13,7 @@ import (
 
 	"github.com/feedpub/feedpub/internal/feedcheck"
 	"github.com/feedpub/feedpub/internal/model"
+	"github.com/feedpub/feedpub/internal/publish"
 	"github.com/feedpub/feedpub/internal/render"
 	"github.com/feedpub/feedpub/internal/store"
 )
@@ -30,6 +31,8 @@ func (s *scanner) renderKey() string {
 		renderVersion, s.site.BaseURL, s.site.Title, s.site.Description, s.site.AuthorName,
 		s.site.AuthorEmail, s.site.Language, s.loc, s.cfg.Limit)
 	fmt.Fprintf(h, "\x00%s", s.conf.key) // names, descriptions, merges, formats
+	// Precompression turned on gives every file its variants.
+	fmt.Fprintf(h, "\x00%t", s.cfg.Precompress)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -193,9 +196,17 @@ func (s *scanner) workers() int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// commit publishes the current batch.
+// commit publishes the current batch. With object storage to publish to,
+// the files it changes are first recorded for upload: recorded after, a
+// crash between the two would leave files that the next scan finds
+// unchanged and never uploads.
 func (s *scanner) commit() error {
 	defer s.releaseMemory()
+	if changes := s.batch.Changes(); s.cfg.PublishS3 != "" && len(changes) > 0 {
+		if err := s.db.Update(func(tx *store.Tx) error { return tx.AddUploads(changes...) }); err != nil {
+			return err
+		}
+	}
 	n, err := s.batch.Commit()
 	s.sum.FilesWritten += n
 	if err != nil {
@@ -368,7 +379,10 @@ func (s *scanner) publishPages(ctx context.Context) error {
 		if len(items) == 0 {
 			break
 		}
-		s.batch = s.out.NewBatch()
+		// Item pages get no precompressed variants: read once by a person
+		// who followed a link, not polled, they are cheap to compress on
+		// the fly, and variants would triple the files of a first scan.
+		s.batch = publish.Dir{Root: s.out.Root}.NewBatch()
 		ok := make([]bool, len(items))
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(s.workers())
