@@ -107,7 +107,13 @@ func (b *Bucket) Put(ctx context.Context, key string, body io.Reader, size int64
 		CacheControl:     h.CacheControl,
 		ContentEncoding:  h.ContentEncoding,
 		DisableMultipart: size < 64<<20,
-		SendContentMd5:   true, // the server checks the body arrived whole
+		// Over plain HTTP minio-go would sign the body in aws-chunked
+		// chunks, which some S3-compatible servers (versitygw) keep in
+		// the stored Content-Encoding: a CDN would then send
+		// "aws-chunked,gzip". A Content-MD5 lets the server check the
+		// body instead.
+		DisableContentSha256: true,
+		SendContentMd5:       true,
 	})
 	return err
 }
