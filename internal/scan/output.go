@@ -449,5 +449,21 @@ func (s *scanner) writeIndex(feeds []*model.Feed) error {
 	if _, err := s.checkedWrite(render.OPMLFile, feedcheck.OPML, opml); err != nil {
 		return err
 	}
-	return s.commit()
+	if len(s.batch.Changes()) == 0 {
+		return nil
+	}
+	// Killed between the renames of this batch (index.html and its
+	// variants, feeds.opml), the next scan would find no document to
+	// regenerate and skip the index: the mark makes it write them again.
+	if err := s.db.Update(func(tx *store.Tx) error { return tx.MarkDirty(indexMark) }); err != nil {
+		return err
+	}
+	if err := s.commit(); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *store.Tx) error { return tx.ClearDirty([]string{indexMark}) })
 }
+
+// indexMark is the dirty mark held while the index and OPML list are
+// replaced. It names no feed, so publishing it just clears it.
+const indexMark = render.IndexFile
