@@ -45,7 +45,7 @@ an error naming the key and where it came from, with exit status 1.`,
 			return st.printTable(env.Stdout)
 		},
 	}
-	addSettingFlags(cmd.Flags(), append(slices.Clone(siteFlags), serveFlags...)...)
+	addSettingFlags(cmd.Flags(), slices.Concat(siteFlags, serveFlags, publishFlags)...)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON, for scripts")
 	return cmd
 }

@@ -142,6 +142,11 @@ func TestConfigErrorsNameTheKeyAndWhereTheValueCameFrom(t *testing.T) {
 		{env: map[string]string{"FEEDPUB_HUBS": "ftp://hub.example.org/"}, want: []string{`FEEDPUB_HUBS (websub.hubs): "ftp://hub.example.org/": must be an absolute http or https URL`}},
 		{args: []string{"--hub", "https://ok.example/", "--hub", "/relative"}, want: []string{`--hub (websub.hubs): "/relative": must be an absolute`}},
 		{args: []string{"--hub-attempts", "0"}, want: []string{"--hub-attempts (websub.attempts): 0: must be between 1 and 10"}},
+		{file: "[publish]\ns3 = \"https://bucket.example.org/\"\n", want: []string{`feedpub.toml:2: publish.s3: "https://bucket.example.org/": want s3://bucket/prefix`}},
+		{env: map[string]string{"FEEDPUB_PUBLISH": "s3://Bad_Bucket/feeds"}, want: []string{`FEEDPUB_PUBLISH (publish.s3): "s3://Bad_Bucket/feeds": "Bad_Bucket" is not a bucket name`}},
+		{args: []string{"--publish", "s3://feeds/a//b"}, want: []string{`--publish (publish.s3): "s3://feeds/a//b": the prefix must be plain names`}},
+		{args: []string{"--s3-endpoint", "127.0.0.1:9000"}, want: []string{`--s3-endpoint (publish.s3_endpoint): "127.0.0.1:9000": want http://host:port`}},
+		{file: "[publish]\nprecompress = \"yes\"\n", want: []string{`feedpub.toml:2: publish.precompress`}},
 	} {
 		args := []string{"scan"}
 		if c.file != "" {
@@ -216,5 +221,43 @@ func TestANamedConfigFileMustExist(t *testing.T) {
 		if r.code != cli.ExitFatal || !strings.Contains(r.stderr, missing) {
 			t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 		}
+	}
+}
+
+// The publishing settings follow the same precedence; credentials are
+// never settings, so never shown.
+func TestPublishSettingsPrecedence(t *testing.T) {
+	t.Parallel()
+	path := writeConfig(t, t.TempDir(), `[publish]
+s3 = "s3://file-bucket/site"
+s3_region = "eu-west-1"
+precompress = false
+`)
+	env := map[string]string{"FEEDPUB_CONFIG": path, "FEEDPUB_S3_ENDPOINT": "http://127.0.0.1:9000",
+		"AWS_SECRET_ACCESS_KEY": "very-secret"}
+	r := feedpub(t, env, "config", "--json", "--publish", "s3://flag-bucket/feeds/")
+	var rep configJSON
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("exit %d %v:\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	want := map[string][3]string{
+		"publish.s3":          {"s3://flag-bucket/feeds/", "flag", "--publish"},
+		"publish.s3_endpoint": {"http://127.0.0.1:9000", "env", "FEEDPUB_S3_ENDPOINT"},
+		"publish.s3_region":   {"eu-west-1", "file", path + ":3"},
+		"publish.precompress": {"false", "file", path + ":4"},
+	}
+	for _, s := range rep.Settings {
+		if w, ok := want[s.Key]; ok {
+			delete(want, s.Key)
+			if got := [3]string{s.Value, s.Source.Kind, s.Source.Where}; got != w {
+				t.Errorf("%s = %q, want %q", s.Key, got, w)
+			}
+		}
+	}
+	if len(want) != 0 {
+		t.Errorf("not shown: %v", want)
+	}
+	if strings.Contains(r.stdout, "very-secret") {
+		t.Error("config shows a credential")
 	}
 }

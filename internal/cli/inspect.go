@@ -494,6 +494,7 @@ type statsReport struct {
 	Files           map[string]int `json:"files"` // by outcome
 	PendingDocs     int            `json:"pending_documents"`
 	PendingPages    int            `json:"pending_pages"`
+	PendingUploads  int            `json:"pending_uploads"` // files not yet in object storage
 	TagAuthority    string         `json:"tag_authority"`
 	TagDate         string         `json:"tag_date"`
 	ArchivePageSize string         `json:"archive_page_size"`
@@ -521,6 +522,7 @@ func (in *inspector) stats(w io.Writer, asJSON bool) error {
 			return err
 		}
 		r.PendingDocs, r.PendingPages = len(tx.Dirty()), tx.PendingPages()
+		r.PendingUploads = tx.PendingUploads()
 		// Keys the scan fixes at the first scan (scan.resolveFixed).
 		r.TagAuthority, r.TagDate, r.ArchivePageSize = tx.Meta("tag_authority"), tx.Meta("tag_date"), tx.Meta("archive_page_size")
 		return nil
@@ -539,7 +541,7 @@ func (in *inspector) stats(w io.Writer, asJSON bool) error {
 		{"items", fmt.Sprint(r.Items)},
 		{"feeds", fmt.Sprintf("%d combined, %d categories, %d listings", r.Feeds["all"], r.Feeds["category"], r.Feeds["listing"])},
 		{"listing files", fmt.Sprintf("%d ok, %d partial, %d rejected", r.Files["ok"], r.Files["partial"], r.Files["rejected"])},
-		{"pending", fmt.Sprintf("%d documents, %d item pages", r.PendingDocs, r.PendingPages)},
+		{"pending", fmt.Sprintf("%d documents, %d item pages, %d uploads", r.PendingDocs, r.PendingPages, r.PendingUploads)},
 		{"tag URIs", fmt.Sprintf("tag:%s,%s:", r.TagAuthority, r.TagDate)},
 		{"archive page size", r.ArchivePageSize},
 		{"database", fmt.Sprintf("%s, %d bytes", in.db.Path(), r.DBBytes)},

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
@@ -76,7 +77,7 @@ to --lock-timeout, then fails with status 1.`,
 			return runScan(cmd.Context(), env, log, st.cfg, o, g)
 		},
 	}
-	addSettingFlags(cmd.Flags(), siteFlags...)
+	addSettingFlags(cmd.Flags(), slices.Concat(siteFlags, publishFlags, []string{"max-age"})...)
 	cmd.Flags().BoolVar(&o.rebuild, "rebuild", false, "regenerate every feed from the database")
 	cmd.Flags().Var(&o.progress, "progress", "progress bar on stderr: auto (on a terminal), always or never")
 	return cmd
@@ -172,6 +173,15 @@ func scanOnce(ctx context.Context, log *slog.Logger, opts scan.Options, done fun
 		"items_new", sum.ItemsNew, "items_updated", sum.ItemsUpdated,
 		"feeds_regenerated", sum.FeedsRegenerated, "files_written", sum.FilesWritten,
 		"topics_changed", sum.TopicsChanged, "duration", sum.Duration.Round(1e6))
+	if cfg.PublishS3 != "" {
+		now := time.Now
+		if opts.Now != nil {
+			now = opts.Now
+		}
+		if _, err := uploadOnce(ctx, log, cfg, db, now()); err != nil {
+			return res, err
+		}
+	}
 	owed, perr := owedPings(db, cfg, log)
 	if perr != nil {
 		log.Error("hub notifications not sent this time; still recorded", "error", perr)

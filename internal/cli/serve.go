@@ -70,7 +70,7 @@ address is taken, or the output directory cannot be created.`,
 			return runServe(cmd.Context(), env, log, st.cfg)
 		},
 	}
-	addSettingFlags(cmd.Flags(), append(slices.Clone(siteFlags), serveFlags...)...)
+	addSettingFlags(cmd.Flags(), slices.Concat(siteFlags, serveFlags, publishFlags)...)
 	return cmd
 }
 
@@ -117,10 +117,7 @@ func runServe(ctx context.Context, env Env, log *slog.Logger, cfg config.Config)
 		return &exitError{code: ExitFatal, err: fmt.Errorf("--schedule: %w", err)}
 	}
 	scans.next = sched.NextRun
-	maxAge := cfg.MaxAge
-	if maxAge == config.MaxAgeAuto {
-		maxAge = min(sched.Interval(env.Now()), maxAutoMaxAge)
-	}
+	maxAge := effectiveMaxAge(cfg, env.Now())
 
 	// The directory must exist to be served before the first scan fills it.
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {

@@ -67,6 +67,11 @@ type Config struct {
 	Hubs        []string      // absolute http(s) URLs
 	HubAttempts int           // tries per notification before leaving it for the next scan
 	HubWait     time.Duration // how long feedpub scan waits for notifications to be sent
+	// Publishing beyond the output directory; see publish.go.
+	Precompress bool   // write X.gz and X.br beside each text file
+	PublishS3   string // s3://bucket/prefix to upload changed files to; "" for none
+	S3Endpoint  string // http(s)://host:port of an S3-compatible server; "" for AWS
+	S3Region    string // "" for AWS_REGION, else the endpoint's default
 
 	// Categories and Listings rename, describe, slug and merge the
 	// categories and listings found in the listing files. They come from
@@ -165,6 +170,7 @@ func Default() Config {
 		ScanGrace:    30 * time.Second,
 		HubAttempts:  5,
 		HubWait:      30 * time.Second,
+		Precompress:  true,
 	}
 }
 
@@ -272,6 +278,7 @@ func (c *Config) Validate() error {
 	if c.HubWait < 0 {
 		add(KeyHubWait, "%s: must not be negative", c.HubWait)
 	}
+	errs = append(errs, c.validatePublish()...)
 	for _, cat := range c.Categories {
 		if cat.Slug != "" && !ValidSlug(cat.Slug) {
 			add(CategoryKey(cat.Label, "slug"), "%q: want lowercase letters, digits and single hyphens, at most %d characters", cat.Slug, MaxSlugLength)

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/feedpub/feedpub/internal/filetype"
 )
 
 // Batch replaces many files with one flush to disk instead of an fsync
@@ -19,15 +21,29 @@ import (
 // A crash before Commit leaves only temporary files, which the next write
 // of the same target reuses.
 //
+// A file's precompressed variants (Dir.Precompress) are staged with it
+// and published just before it: a crash between the two leaves the old
+// file with new variants, which the next write of the file, seeing
+// different bytes, replaces together. The reverse (a new file with stale
+// variants) would be served by nginx for good.
+//
 // Write may be called from several goroutines; Commit from one, with no
 // Write running.
 type Batch struct {
 	dir Dir
 
 	mu      sync.Mutex
-	pending []string        // targets, in write order
-	queued  map[string]bool // targets in pending
+	pending []staged        // in write order, each file's variants before it
+	queued  map[string]bool // paths in pending
 	made    map[string]bool // directories known to exist
+	files   int             // targets in pending that are not variants
+}
+
+// staged is one change Commit makes.
+type staged struct {
+	rel, path string
+	variant   bool
+	remove    bool // a variant that would go stale: delete it
 }
 
 // NewBatch starts a batch of writes under d.
@@ -36,35 +52,90 @@ func (d Dir) NewBatch() *Batch {
 }
 
 // Write stages data for rel unless the file already holds exactly data.
-// It reports whether the file will change.
+// It reports whether the file will change. With Dir.Precompress, a file
+// that holds data already but lacks a variant (precompression was just
+// turned on) gets the variant staged; the report is still false.
 func (b *Batch) Write(rel string, data []byte) (bool, error) {
 	path, err := b.dir.path(rel)
 	if err != nil {
 		return false, err
 	}
 	old, err := os.ReadFile(path)
-	if err == nil && bytes.Equal(old, data) {
-		return false, nil
-	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return false, fmt.Errorf("publish: read %s: %w", path, err)
 	}
-	dir := filepath.Dir(path)
-	if err := b.mkdir(dir); err != nil {
-		return false, err
+	changed := err != nil || !bytes.Equal(old, data)
+	var variants []staged
+	for _, c := range filetype.Codings {
+		v := staged{rel: rel + c.Ext, path: path + c.Ext, variant: true}
+		switch {
+		case b.dir.Precompress && precompressible(rel, len(data)):
+			if !changed {
+				if _, err := os.Stat(v.path); err == nil {
+					continue
+				}
+			}
+			z, err := compress(c, data)
+			if err != nil {
+				return false, fmt.Errorf("%w (%s)", err, path)
+			}
+			if err := b.stage(v.path, z); err != nil {
+				return false, err
+			}
+		case changed:
+			if _, err := os.Lstat(v.path); err != nil {
+				continue // none to go stale
+			}
+			v.remove = true
+		default:
+			continue
+		}
+		variants = append(variants, v)
 	}
-	tmp := filepath.Join(dir, TempPrefix+filepath.Base(path))
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		os.Remove(tmp)
-		return false, fmt.Errorf("publish: write %s: %w", path, err)
+	if changed {
+		if err := b.stage(path, data); err != nil {
+			return false, err
+		}
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if !b.queued[path] {
-		b.queued[path] = true
-		b.pending = append(b.pending, path)
+	for _, v := range variants {
+		b.queue(v)
 	}
-	return true, nil
+	if changed {
+		b.queue(staged{rel: rel, path: path})
+	}
+	return changed, nil
+}
+
+// stage writes data to path's temporary file.
+func (b *Batch) stage(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := b.mkdir(dir); err != nil {
+		return err
+	}
+	tmp := tempOf(path)
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("publish: write %s: %w", path, err)
+	}
+	return nil
+}
+
+// queue adds s to pending once; b.mu is held.
+func (b *Batch) queue(s staged) {
+	if b.queued[s.path] {
+		return
+	}
+	b.queued[s.path] = true
+	b.pending = append(b.pending, s)
+	if !s.variant {
+		b.files++
+	}
+}
+
+func tempOf(path string) string {
+	return filepath.Join(filepath.Dir(path), TempPrefix+filepath.Base(path))
 }
 
 func (b *Batch) mkdir(dir string) error {
@@ -83,37 +154,66 @@ func (b *Batch) mkdir(dir string) error {
 	return nil
 }
 
-// Len is the number of files staged and not yet committed.
+// Len is the number of files staged and not yet committed, variants not
+// counted.
 func (b *Batch) Len() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return len(b.pending)
+	return b.files
 }
 
-// Commit publishes every staged file and returns how many it replaced.
-// On error, files already renamed stay published (each one whole), the
-// rest stay staged as temporary files, and the batch must not be reused.
+// Changes returns the slash paths under Root that Commit will replace,
+// create or delete, variants included, in the order it will. The
+// uploader to object storage records them before Commit, so that a
+// crash after it cannot lose one.
+func (b *Batch) Changes() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	rels := make([]string, len(b.pending))
+	for i, s := range b.pending {
+		rels[i] = s.rel
+	}
+	return rels
+}
+
+// Commit publishes every staged file and returns how many it replaced,
+// variants not counted. On error, files already renamed stay published
+// (each one whole), the rest stay staged as temporary files, and the
+// batch must not be reused.
 func (b *Batch) Commit() (int, error) {
 	b.mu.Lock()
-	pending := b.pending
-	b.pending, b.queued = nil, map[string]bool{}
+	pending, files := b.pending, b.files
+	b.pending, b.queued, b.files = nil, map[string]bool{}, 0
 	b.mu.Unlock()
 	if len(pending) == 0 {
 		return 0, nil
 	}
-	if err := syncAll(b.dir.Root, pending); err != nil {
+	paths := make([]string, 0, len(pending))
+	for _, s := range pending {
+		if !s.remove {
+			paths = append(paths, s.path)
+		}
+	}
+	if err := syncAll(b.dir.Root, paths); err != nil {
 		return 0, fmt.Errorf("publish: flush staged files: %w", err)
 	}
 	dirs := map[string]bool{}
-	for i, path := range pending {
-		tmp := filepath.Join(filepath.Dir(path), TempPrefix+filepath.Base(path))
-		if err := os.Rename(tmp, path); err != nil {
-			return i, fmt.Errorf("publish: replace %s: %w", path, err)
+	done := 0
+	for _, s := range pending {
+		if s.remove {
+			if err := os.Remove(s.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return done, fmt.Errorf("publish: remove stale %s: %w", s.path, err)
+			}
+		} else if err := os.Rename(tempOf(s.path), s.path); err != nil {
+			return done, fmt.Errorf("publish: replace %s: %w", s.path, err)
 		}
-		dirs[filepath.Dir(path)] = true
+		dirs[filepath.Dir(s.path)] = true
+		if !s.variant {
+			done++
+		}
 	}
 	if err := syncDirs(b.dir.Root, dirs); err != nil {
-		return len(pending), fmt.Errorf("publish: flush renames: %w", err)
+		return files, fmt.Errorf("publish: flush renames: %w", err)
 	}
-	return len(pending), nil
+	return files, nil
 }

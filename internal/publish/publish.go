@@ -17,6 +17,11 @@ import (
 // Dir is an output directory.
 type Dir struct {
 	Root string
+	// Precompress makes a Batch write X.gz and X.br beside each text file X
+	// it publishes (see MinPrecompressSize), for servers that serve them
+	// as they are (nginx gzip_static, a CDN). Off, a Batch removes the
+	// variants of the files it replaces, so none goes stale.
+	Precompress bool
 }
 
 // Write replaces the file at rel (a slash path under Root) with data,
@@ -28,6 +33,8 @@ type Dir struct {
 // name is fixed per target, so a killed write leaves at most one stray
 // file, which the next write reuses; scans never run at once (the
 // database lock), so nothing else writes it.
+//
+// Write makes no precompressed variants: a Batch does.
 func (d Dir) Write(rel string, data []byte) (bool, error) {
 	path, err := d.path(rel)
 	if err != nil {

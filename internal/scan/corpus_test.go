@@ -20,6 +20,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"github.com/feedpub/feedpub/internal/feedcheck"
+	"github.com/feedpub/feedpub/internal/filetype"
 	"github.com/feedpub/feedpub/internal/listing"
 	"github.com/feedpub/feedpub/internal/scan"
 )
@@ -431,6 +432,18 @@ func checkOutputs(t *testing.T, dir string) int {
 		}
 		if len(data) == 0 {
 			t.Errorf("%s: empty", p)
+		}
+		if main, _, ok := filetype.SplitVariant(p); ok {
+			// A precompressed variant holds exactly its file.
+			want, err := os.ReadFile(main)
+			if err != nil {
+				t.Errorf("%s: variant of no file: %v", p, err)
+				return nil
+			}
+			if got, err := decodeVariant(p, data); err != nil || !bytes.Equal(got, want) {
+				t.Errorf("%s: does not decode to %s (%v)", p, main, err)
+			}
+			return nil
 		}
 		var format feedcheck.Format
 		switch name := d.Name(); {

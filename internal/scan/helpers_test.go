@@ -1,7 +1,10 @@
 package scan_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -10,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/andybalholm/brotli"
 	"github.com/mmcdole/gofeed"
 
 	"github.com/feedpub/feedpub/internal/config"
@@ -181,6 +185,10 @@ func (e *env) outputs() map[string]fileState {
 			return err
 		}
 		rel, _ := filepath.Rel(e.cfg.OutDir, p)
+		// A precompressed variant is compared by what it holds.
+		if data, err = decodeVariant(rel, data); err != nil {
+			e.t.Errorf("%s: %v", rel, err)
+		}
 		out[filepath.ToSlash(rel)] = fileState{string(data), info.ModTime()}
 		return nil
 	})
@@ -188,6 +196,25 @@ func (e *env) outputs() map[string]fileState {
 		e.t.Fatal(err)
 	}
 	return out
+}
+
+// decodeVariant returns what a precompressed variant (X.gz, X.br) holds;
+// other files as they are.
+func decodeVariant(name string, data []byte) ([]byte, error) {
+	var r io.Reader
+	switch filepath.Ext(name) {
+	case ".gz":
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			return nil, err
+		}
+		r = zr
+	case ".br":
+		r = brotli.NewReader(bytes.NewReader(data))
+	default:
+		return data, nil
+	}
+	return io.ReadAll(r)
 }
 
 func keys[V any](m map[string]V) []string {

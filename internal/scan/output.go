@@ -14,6 +14,7 @@ import (
 
 	"github.com/feedpub/feedpub/internal/feedcheck"
 	"github.com/feedpub/feedpub/internal/model"
+	"github.com/feedpub/feedpub/internal/publish"
 	"github.com/feedpub/feedpub/internal/render"
 	"github.com/feedpub/feedpub/internal/store"
 )
@@ -35,6 +36,8 @@ func (s *scanner) renderKey() string {
 	if len(s.cfg.Hubs) > 0 {
 		fmt.Fprintf(h, "\x00hubs\x00%s", strings.Join(s.cfg.Hubs, "\x00"))
 	}
+	// Precompression turned on gives every file its variants.
+	fmt.Fprintf(h, "\x00%t", s.cfg.Precompress)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -201,9 +204,17 @@ func (s *scanner) workers() int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// commit publishes the current batch.
+// commit publishes the current batch. With object storage to publish to,
+// the files it changes are first recorded for upload: recorded after, a
+// crash between the two would leave files that the next scan finds
+// unchanged and never uploads.
 func (s *scanner) commit() error {
 	defer s.releaseMemory()
+	if changes := s.batch.Changes(); s.cfg.PublishS3 != "" && len(changes) > 0 {
+		if err := s.db.Update(func(tx *store.Tx) error { return tx.AddUploads(changes...) }); err != nil {
+			return err
+		}
+	}
 	n, err := s.batch.Commit()
 	s.sum.FilesWritten += n
 	if err != nil {
@@ -380,7 +391,10 @@ func (s *scanner) publishPages(ctx context.Context) error {
 		if len(items) == 0 {
 			break
 		}
-		s.batch = s.out.NewBatch()
+		// Item pages get no precompressed variants: read once by a person
+		// who followed a link, not polled, they are cheap to compress on
+		// the fly, and variants would triple the files of a first scan.
+		s.batch = publish.Dir{Root: s.out.Root}.NewBatch()
 		ok := make([]bool, len(items))
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(s.workers())
@@ -447,5 +461,21 @@ func (s *scanner) writeIndex(feeds []*model.Feed) error {
 	if _, err := s.checkedWrite(render.OPMLFile, feedcheck.OPML, opml); err != nil {
 		return err
 	}
-	return s.commit()
+	if len(s.batch.Changes()) == 0 {
+		return nil
+	}
+	// Killed between the renames of this batch (index.html and its
+	// variants, feeds.opml), the next scan would find no document to
+	// regenerate and skip the index: the mark makes it write them again.
+	if err := s.db.Update(func(tx *store.Tx) error { return tx.MarkDirty(indexMark) }); err != nil {
+		return err
+	}
+	if err := s.commit(); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *store.Tx) error { return tx.ClearDirty([]string{indexMark}) })
 }
+
+// indexMark is the dirty mark held while the index and OPML list are
+// replaced. It names no feed, so publishing it just clears it.
+const indexMark = render.IndexFile

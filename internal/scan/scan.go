@@ -98,7 +98,7 @@ func Run(ctx context.Context, db *store.DB, opts Options) (*Summary, error) {
 	s.site.Hidden = hidden(s.cfg.Formats)
 	s.site.Hubs = s.cfg.Hubs
 	s.conf = newFeedConfig(s.cfg)
-	s.out = publish.Dir{Root: s.cfg.OutDir}
+	s.out = publish.Dir{Root: s.cfg.OutDir, Precompress: s.cfg.Precompress}
 	s.check = opts.Check
 	if s.check == nil {
 		s.check = feedcheck.Check

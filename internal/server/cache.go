@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/feedpub/feedpub/internal/filetype"
 )
 
 // cache holds a slot per request path that names a file; each slot holds
@@ -282,7 +284,10 @@ func (s *Server) classify(rel string, err error) result {
 // cleanPath maps a request path to a slash path under the root, "/" and
 // "/dir/" to their index.html. It refuses anything but plain names: empty
 // segments ("//"), ".", "..", dotfiles (the publisher's ".tmp-" files
-// too), backslashes and NULs.
+// too), backslashes and NULs; and the precompressed variants (X.gz,
+// X.br), which are for servers that map them to X with a
+// Content-Encoding: served as files they would be compressed bytes with
+// no such header. This server compresses X itself.
 func cleanPath(p string) (string, bool) {
 	if len(p) == 0 || p[0] != '/' || len(p) > 1024 {
 		return "", false
@@ -297,6 +302,9 @@ func cleanPath(p string) (string, bool) {
 		}
 	}
 	if strings.ContainsAny(p, "\\\x00") {
+		return "", false
+	}
+	if _, _, variant := filetype.SplitVariant(p); variant {
 		return "", false
 	}
 	return p, true

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/andybalholm/brotli"
+
+	"github.com/feedpub/feedpub/internal/filetype"
 )
 
 // fileKey tells one version of a file from another without reading it:
@@ -66,7 +68,7 @@ type lazyVariant struct {
 }
 
 func (s *Server) newEntry(rel string, data []byte, key fileKey, mod time.Time, cacheControl string) *entry {
-	ctype, compressible := mediaType(rel)
+	ctype, compressible := filetype.Of(rel)
 	e := &entry{
 		key:          key,
 		ctype:        ctype,

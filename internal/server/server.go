@@ -33,7 +33,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -43,7 +42,7 @@ import (
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
-	"github.com/feedpub/feedpub/internal/model"
+	"github.com/feedpub/feedpub/internal/filetype"
 )
 
 // Reserved paths, answered by the server itself and never looked up in the
@@ -183,16 +182,11 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// immutable is the Cache-Control of full archive pages (RFC 5005): their
-// URLs and entries never change once written, so caches may keep them a
-// year without asking again.
-const immutable = "public, max-age=31536000, immutable"
-
 // cacheControlOf chooses the Cache-Control of the file at rel: archive
 // pages never change, everything else may change with the next scan.
 func (s *Server) cacheControlOf(rel string) string {
-	if _, _, ok := model.SplitArchiveDir(path.Dir(rel)); ok {
-		return immutable
+	if filetype.Immutable(rel) {
+		return filetype.ImmutableCacheControl
 	}
 	return s.cacheControl
 }

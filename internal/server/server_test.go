@@ -573,3 +573,26 @@ func TestUnreadableFileIs500AndLogged(t *testing.T) {
 		}
 	})
 }
+
+// The publisher's precompressed variants are for servers that map X.gz to
+// X with Content-Encoding (nginx gzip_static, a CDN). Served here as files
+// they would reach a reader as gzip bytes labelled application/gzip, or as
+// a feed nobody asked for: they are 404, and X itself is still negotiated.
+func TestPrecompressedVariantsAreNotServed(t *testing.T) {
+	t.Parallel()
+	forEngines(t, func(t *testing.T, e engine) {
+		s := newSiteOn(t, e, server.Options{})
+		for _, name := range []string{"all/rss.xml.gz", "all/rss.xml.br", "index.html.gz", "feeds.opml.br"} {
+			write(t, filepath.Join(s.dir, filepath.FromSlash(name)), "compressed bytes")
+		}
+		for _, p := range []string{"/all/rss.xml.gz", "/all/rss.xml.br", "/index.html.gz", "/feeds.opml.br"} {
+			if r := s.get(p, "Accept-Encoding: gzip, br"); r.code != http.StatusNotFound {
+				t.Errorf("%s: %d %q, want 404", p, r.code, r.get("Content-Type"))
+			}
+		}
+		r := s.get("/all/rss.xml", "Accept-Encoding: gzip")
+		if r.code != 200 || r.get("Content-Encoding") != "gzip" || string(gunzip(t, r.body)) != rssBody {
+			t.Errorf("/all/rss.xml with gzip: %d %q, want the feed compressed here", r.code, r.get("Content-Encoding"))
+		}
+	})
+}

@@ -35,6 +35,7 @@ var (
 	bucketDirty    = []byte("dirty")    // document path ("all", "all/archive/3") → empty: documents to regenerate
 	bucketPages    = []byte("pages")    // item seq → empty: item pages to regenerate
 	bucketPings    = []byte("pings")    // hub + 0 + topic URL → gen (8 bytes BE): WebSub notifications owed; see pings.go
+	bucketUploads  = []byte("uploads")  // output file path → empty: files to upload to (or delete from) object storage
 )
 
 var keySchema = []byte("schema")
@@ -67,6 +68,12 @@ var migrations = [...]func(tx *bolt.Tx) error{
 	func(tx *bolt.Tx) error { // 2: WebSub notifications owed to hubs
 		if _, err := tx.CreateBucket(bucketPings); err != nil {
 			return fmt.Errorf("create bucket %s: %w", bucketPings, err)
+		}
+		return nil
+	},
+	func(tx *bolt.Tx) error { // 3: files waiting to be uploaded
+		if _, err := tx.CreateBucket(bucketUploads); err != nil {
+			return fmt.Errorf("create bucket %s: %w", bucketUploads, err)
 		}
 		return nil
 	},
