@@ -66,6 +66,7 @@ func (b *Batch) Write(rel string, data []byte) (bool, error) {
 	}
 	changed := err != nil || !bytes.Equal(old, data)
 	var variants []staged
+	var fresh []filetype.Coding // variants to compress and stage
 	for _, c := range filetype.Codings {
 		v := staged{rel: rel + c.Ext, path: path + c.Ext, variant: true}
 		switch {
@@ -75,13 +76,7 @@ func (b *Batch) Write(rel string, data []byte) (bool, error) {
 					continue
 				}
 			}
-			z, err := compress(c, data)
-			if err != nil {
-				return false, fmt.Errorf("%w (%s)", err, path)
-			}
-			if err := b.stage(v.path, z); err != nil {
-				return false, err
-			}
+			fresh = append(fresh, c)
 		case changed:
 			if _, err := os.Lstat(v.path); err != nil {
 				continue // none to go stale
@@ -91,6 +86,15 @@ func (b *Batch) Write(rel string, data []byte) (bool, error) {
 			continue
 		}
 		variants = append(variants, v)
+	}
+	zs, err := compressAll(fresh, data)
+	if err != nil {
+		return false, fmt.Errorf("%w (%s)", err, path)
+	}
+	for i, c := range fresh {
+		if err := b.stage(path+c.Ext, zs[i]); err != nil {
+			return false, err
+		}
 	}
 	if changed {
 		if err := b.stage(path, data); err != nil {
