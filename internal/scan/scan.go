@@ -127,9 +127,7 @@ type scanner struct {
 	loc  *time.Location
 	site *render.Site
 	out  publish.Dir
-	// batch stages the files being published; see publish.Batch.
-	batch *publish.Batch
-	tag   identity.TagScheme
+	tag  identity.TagScheme
 	// pageSize is the number of members per archive page, fixed at the
 	// first scan.
 	pageSize uint64
