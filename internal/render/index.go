@@ -101,7 +101,12 @@ ul{list-style:none;padding:0}li{padding:.5rem 0;border-bottom:1px solid #ddd;ove
 {{- end}}
 `))
 
-// Index renders the page that lists and autodiscovers every feed.
+// MaxDiscoveredListings is the most listings the index page
+// autodiscovers; with more, it autodiscovers the combined feed and the
+// categories only.
+const MaxDiscoveredListings = 24
+
+// Index renders the page that lists every feed and autodiscovers them.
 func Index(s *Site, ls []Listed) ([]byte, error) {
 	p := indexPage{Site: s, CSP: csp, OPML: s.URL(OPMLFile)}
 	for _, l := range ls {
@@ -127,7 +132,17 @@ func Index(s *Site, ls []Listed) ([]byte, error) {
 		case model.KindListing:
 			p.Listings = append(p.Listings, f)
 		}
-		p.Discover = append(p.Discover, f)
+	}
+	// Feed readers offer every alternate link a page has: past a few
+	// dozen listings they would bury the combined feed and the categories
+	// (and made the index of 2,000 listings 2.6 MB). Each listing's own
+	// page still autodiscovers it.
+	if p.All != nil {
+		p.Discover = append(p.Discover, *p.All)
+	}
+	p.Discover = append(p.Discover, p.Categories...)
+	if len(p.Listings) <= MaxDiscoveredListings {
+		p.Discover = append(p.Discover, p.Listings...)
 	}
 	var buf bytes.Buffer
 	if err := indexTmpl.Execute(&buf, p); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"html"
 	"io"
 	"net/url"
@@ -327,6 +328,38 @@ func TestIndexAndOPMLListEveryFeed(t *testing.T) {
 	for _, typ := range []string{"application/rss+xml", "application/atom+xml", "application/feed+json"} {
 		if n := strings.Count(html, `<link rel="alternate" type="`+typ+`"`); n != 3 {
 			t.Errorf("%d autodiscovery links of type %s, want 3", n, typ)
+		}
+	}
+}
+
+// With many listings the index page autodiscovers only the combined feed
+// and the categories, and still lists and links every listing.
+func TestIndexDiscoversListingsOnlyWhileFew(t *testing.T) {
+	t.Parallel()
+	s := site(t)
+	for _, n := range []int{render.MaxDiscoveredListings, render.MaxDiscoveredListings + 1} {
+		ls := []render.Listed{
+			{Feed: &model.Feed{Path: "all", Kind: model.KindAll, Items: n}},
+			{Feed: &model.Feed{Path: "category/a", Kind: model.KindCategory, Items: n}, Name: "A"},
+		}
+		for i := range n {
+			ls = append(ls, render.Listed{Feed: &model.Feed{Path: fmt.Sprintf("listing/l%03d", i), Kind: model.KindListing, Items: 1}, Name: fmt.Sprintf("L%03d", i)})
+		}
+		render.SortListed(ls)
+		page, err := render.Index(s, ls)
+		if err != nil {
+			t.Fatal(err)
+		}
+		html := string(page)
+		want := 2
+		if n <= render.MaxDiscoveredListings {
+			want += n
+		}
+		if got := strings.Count(html, `<link rel="alternate" type="application/atom+xml"`); got != want {
+			t.Errorf("%d listings: %d autodiscovered Atom feeds, want %d", n, got, want)
+		}
+		if got := strings.Count(html, `href="https://example.org/feeds/listing/`); got < 3*n {
+			t.Errorf("%d listings: %d links to listing feeds in the page, want at least %d", n, got, 3*n)
 		}
 	}
 }
