@@ -9,5 +9,11 @@ func (t *Tx) Counts() (items, feeds int) {
 
 // PendingPages returns how many item pages wait to be regenerated.
 func (t *Tx) PendingPages() int {
-	return t.tx.Bucket(bucketPages).Stats().KeyN
+	n := 0
+	c := t.tx.Bucket(bucketPages).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		t.walked(n)
+		n++
+	}
+	return n
 }

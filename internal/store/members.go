@@ -72,9 +72,26 @@ func (t *Tx) MarkPages(seqs ...uint64) error {
 func (t *Tx) MarkAllPages() error {
 	pages := t.tx.Bucket(bucketPages)
 	pages.FillPercent = appendFill
-	c := t.tx.Bucket(bucketItems).Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		if err := pages.Put(append([]byte(nil), k...), nil); err != nil {
+	// Items are never deleted and took seqs 1..Sequence() in turn, so the
+	// items bucket need not be read: walking it read every item (a
+	// gigabyte at a million items) each time a shown name changed, which
+	// a first scan does many times. Marks already there are left alone,
+	// so a first scan, which marked every new item already, rewrites none.
+	last := t.tx.Bucket(bucketItems).Sequence()
+	var missing []uint64
+	c := pages.Cursor()
+	k, _ := c.First()
+	for seq := uint64(1); seq <= last; seq++ {
+		t.walked(int(seq))
+		for k != nil && binary.BigEndian.Uint64(k) < seq {
+			k, _ = c.Next()
+		}
+		if k == nil || binary.BigEndian.Uint64(k) != seq {
+			missing = append(missing, seq)
+		}
+	}
+	for _, seq := range missing {
+		if err := pages.Put(u64(seq), nil); err != nil {
 			return fmt.Errorf("store: mark every page: %w", err)
 		}
 	}

@@ -19,8 +19,14 @@ import (
 // (1.2 GB at a million items). The pages stay in the kernel's page cache,
 // clean, and fault back in when read again; dropping them is what memory
 // pressure would do anyway, but the scan's peak memory stops depending on
-// how much it has stored. Call it between transactions, never inside one
-// whose values are still in use.
+// how much it has stored. The kernel maps 64 KB around each page read
+// (fault-around; bbolt's MADV_RANDOM does not stop it), so scattered reads
+// grow the resident set sixteen times faster than the data read.
+//
+// It is safe inside a transaction, with its values in use: the mapping is
+// shared and read-only, bbolt never rewrites a page that an open
+// transaction can reach, and a dropped page faults back in from the page
+// cache with the same bytes.
 func (db *DB) ReleaseMemory() error {
 	fi, err := os.Stat(db.path)
 	if err != nil {

@@ -653,6 +653,32 @@ func TestDirtyPages(t *testing.T) {
 	})
 }
 
+// MarkAllPages marks the page of every stored item, keeping the marks
+// already there, and none of a seq never assigned.
+func TestMarkAllPages(t *testing.T) {
+	t.Parallel()
+	db := storetest.MustOpen(t)
+	update(t, db, func(tx *store.Tx) error {
+		for i := range 6 {
+			if err := tx.PutItem(newItem(i)); err != nil {
+				return err
+			}
+		}
+		return tx.ClearPages([]uint64{1, 2, 3, 4, 5, 6})
+	})
+	update(t, db, func(tx *store.Tx) error { return tx.MarkPages(2, 5) })
+	update(t, db, func(tx *store.Tx) error { return tx.MarkAllPages() })
+	view(t, db, func(tx *store.Tx) error {
+		if got, want := tx.DirtyPages(0, 100), []uint64{1, 2, 3, 4, 5, 6}; !slices.Equal(got, want) {
+			t.Errorf("DirtyPages after MarkAllPages = %v, want %v", got, want)
+		}
+		if got := tx.PendingPages(); got != 6 {
+			t.Errorf("PendingPages = %d, want 6", got)
+		}
+		return nil
+	})
+}
+
 func TestFiles(t *testing.T) {
 	t.Parallel()
 	db := storetest.MustOpen(t)
