@@ -205,6 +205,9 @@ func (s *scanner) publishDocs(ctx context.Context, dirs []string) error {
 			}
 			var err error
 			ok[i], err = s.publishDoc(b, d)
+			// A document's items are scattered over the file, and each
+			// read maps 64 KB around it (see store.DB.ReleaseMemory).
+			s.releaseMemory()
 			return err
 		})
 	}
