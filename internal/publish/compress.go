@@ -52,17 +52,10 @@ const parallelBytes = 64 << 10
 // when data is large.
 func compressAll(codings []filetype.Coding, data []byte) ([][]byte, error) {
 	out := make([][]byte, len(codings))
-	if len(codings) < 2 || len(data) < parallelBytes {
-		for i, c := range codings {
-			z, err := compress(c, data)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = z
-		}
-		return out, nil
-	}
 	var g errgroup.Group
+	if len(data) < parallelBytes {
+		g.SetLimit(1)
+	}
 	for i, c := range codings {
 		g.Go(func() error {
 			z, err := compress(c, data)

@@ -483,22 +483,23 @@ func (s *scanner) stageIndex(feeds []*model.Feed) (*publish.Batch, error) {
 	render.SortListed(listed)
 	b := s.out.NewBatch()
 	var g errgroup.Group
-	g.Go(func() error {
-		index, err := render.Index(s.site, listed)
-		if err != nil {
+	for _, l := range []struct {
+		file  string
+		check feedcheck.Format
+		fn    func(*render.Site, []render.Listed) ([]byte, error)
+	}{
+		{render.IndexFile, feedcheck.HTML, render.Index},
+		{render.OPMLFile, feedcheck.OPML, render.OPML},
+	} {
+		g.Go(func() error {
+			data, err := l.fn(s.site, listed)
+			if err != nil {
+				return err
+			}
+			_, err = s.checkedWrite(b, l.file, l.check, data)
 			return err
-		}
-		_, err = s.checkedWrite(b, render.IndexFile, feedcheck.HTML, index)
-		return err
-	})
-	g.Go(func() error {
-		opml, err := render.OPML(s.site, listed)
-		if err != nil {
-			return err
-		}
-		_, err = s.checkedWrite(b, render.OPMLFile, feedcheck.OPML, opml)
-		return err
-	})
+		})
+	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
