@@ -433,12 +433,29 @@ func checkHTML(data []byte, add adder) {
 	if !bytes.HasPrefix(data, []byte("<!DOCTYPE html>")) {
 		add("HTML page lacks <!DOCTYPE html>")
 	}
-	if bytes.Contains(bytes.ToLower(data), []byte("<script")) {
+	if hasScriptTag(data) {
 		add("HTML page contains a script element")
 	}
 	// html/template writes this where it refused an unsafe value: a bug
 	// in a template, never something to publish.
 	if bytes.Contains(data, []byte("ZgotmplZ")) {
 		add("HTML page contains html/template's ZgotmplZ marker")
+	}
+}
+
+// hasScriptTag reports whether data holds "<script" in any letter case.
+// It looks at each '<' instead of lowering a copy of the page: pages are
+// checked by the hundred thousand on a first scan.
+func hasScriptTag(data []byte) bool {
+	const tag = "script"
+	for {
+		i := bytes.IndexByte(data, '<')
+		if i < 0 {
+			return false
+		}
+		data = data[i+1:]
+		if len(data) >= len(tag) && bytes.EqualFold(data[:len(tag)], []byte(tag)) {
+			return true
+		}
 	}
 }

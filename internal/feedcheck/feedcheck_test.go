@@ -69,6 +69,7 @@ func TestBrokenDocumentsFail(t *testing.T) {
 		{"json relative url", feedcheck.JSON, strings.Replace(goodJSON, "https://example.org/a.html", "a.html", 1), "absolute"},
 		{"json truncated", feedcheck.JSON, goodJSON[:40], "not a JSON document"},
 		{"html script", feedcheck.HTML, strings.Replace(goodHTML, "&lt;script&gt;", "<SCRIPT>", 1), "script"},
+		{"html script mixed case at end", feedcheck.HTML, goodHTML + "<<sCrIpT", "script"},
 		{"html no doctype", feedcheck.HTML, "<p>x</p>", "DOCTYPE"},
 		{"html template refusal", feedcheck.HTML, strings.Replace(goodHTML, "<p>", "<style>ZgotmplZ</style><p>", 1), "ZgotmplZ"},
 		{"not utf-8", feedcheck.RSS, strings.Replace(goodRSS, "<title>A</title>", "<title>\xff</title>", 1), "UTF-8"},
