@@ -298,3 +298,57 @@ func TestFormatTurnedOffStaysUpdatedWherePublishedButIsNoLongerLinked(t *testing
 		t.Errorf("OPML:\n%s", opml)
 	}
 }
+
+// A label's shown name is its most common spelling. When a later file
+// makes another spelling the most common, the subscription documents and
+// item pages show it; full archive pages keep the bytes they were
+// published with.
+func TestSpellingFlipRenamesDocumentsAndPagesNotArchives(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, false)
+	e.cfg.Limit = 5
+	day := time.Date(2020, 6, 30, 0, 0, 0, 0, time.UTC)
+	e.write("a.txt", listingText("Listing A", "Alpha", 12, day)) // 6 items labelled "Article"
+	e.scan()
+	if got := e.parse("category/article/rss.xml").Title; !strings.HasPrefix(got, "Article — ") {
+		t.Fatalf("title %q before the flip", got)
+	}
+	frozen := map[string]string{}
+	for rel, st := range e.outputs() {
+		if strings.HasPrefix(rel, "category/article/archive/1/") {
+			frozen[rel] = st.data
+		}
+	}
+	if len(frozen) == 0 {
+		t.Fatal("no full archive page of category/article")
+	}
+
+	// 7 items spelled "ARTICLE" outnumber the 6 spelled "Article".
+	e.write("b.txt", strings.ReplaceAll(listingText("Listing B", "Bravo", 14, day.AddDate(-1, 0, 0)), ". Article\n", ". ARTICLE\n"))
+	e.scan()
+	if got := e.parse("category/article/rss.xml").Title; !strings.HasPrefix(got, "ARTICLE — ") {
+		t.Errorf("category title %q after the flip", got)
+	}
+	after := e.outputs()
+	pages := 0
+	for rel, st := range after {
+		if !strings.HasPrefix(rel, "item/") || !strings.Contains(st.data, "Alpha 02") {
+			continue
+		}
+		pages++
+		if !strings.Contains(st.data, "ARTICLE") || strings.Contains(st.data, ">Article<") {
+			t.Errorf("%s, published before the flip, does not show the new name", rel)
+		}
+	}
+	if pages == 0 {
+		t.Error("no item page of Alpha 02")
+	}
+	for rel, data := range frozen {
+		if after[rel].data != data {
+			t.Errorf("%s: a full archive page changed with the name", rel)
+		}
+	}
+	if sum := e.scan(); sum.FilesWritten != 0 {
+		t.Errorf("a scan after the flip wrote %d files", sum.FilesWritten)
+	}
+}

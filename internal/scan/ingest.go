@@ -52,15 +52,13 @@ func (in *ingester) commit() error {
 			return err
 		}
 	}
+	// A changed shown name is recorded, not acted on: the publish that
+	// follows marks every feed and page once (see scanner.markRenamed).
+	// Marking them here, per transaction, walked every feed and page mark
+	// each time a name with two near-equal spellings flipped, which a
+	// first scan of generated data did in most transactions.
 	if in.renamed {
-		feeds, err := in.tx.Feeds()
-		if err != nil {
-			return err
-		}
-		for _, f := range feeds {
-			in.dirty[f.Path] = true
-		}
-		if err := in.tx.MarkAllPages(); err != nil {
+		if err := in.tx.SetMeta(metaRenamed, "1"); err != nil {
 			return err
 		}
 	}

@@ -67,10 +67,12 @@ const pageBatch = 4096
 func (s *scanner) publishFeeds(ctx context.Context) error {
 	var feeds []*model.Feed
 	var storedKey string
+	var renamed bool
 	err := s.db.View(func(tx *store.Tx) error {
 		var err error
 		feeds, err = tx.Feeds()
 		storedKey = tx.Meta(metaRender)
+		renamed = tx.Meta(metaRenamed) != ""
 		return err
 	})
 	if err != nil {
@@ -87,14 +89,21 @@ func (s *scanner) publishFeeds(ctx context.Context) error {
 	// the marks like any other, and a killed scan resumes where it
 	// stopped. A database published for the first time was marked whole
 	// by its ingest already.
+	//
+	// A shown name that changed while ingesting (a spelling became the
+	// most common) is on every subscription document and item page, so
+	// those are marked, in the transaction that clears the record of it.
+	// Full archive pages keep the names they were written with.
 	key := s.renderKey()
-	if s.opts.Rebuild || storedKey != key {
+	if rekey := s.opts.Rebuild || storedKey != key; rekey || renamed {
 		err := s.db.Update(func(tx *store.Tx) error {
-			if s.opts.Rebuild || storedKey != "" {
+			// A database never published before was marked whole by
+			// its ingest already.
+			if storedKey != "" || s.opts.Rebuild {
 				var docs []string
 				for _, f := range feeds {
 					docs = append(docs, f.Path)
-					for k := uint64(1); k <= uint64(f.Items)/s.pageSize; k++ {
+					for k := uint64(1); rekey && k <= uint64(f.Items)/s.pageSize; k++ {
 						docs = append(docs, model.ArchiveDir(f.Path, k))
 					}
 				}
@@ -102,6 +111,11 @@ func (s *scanner) publishFeeds(ctx context.Context) error {
 					return err
 				}
 				if err := tx.MarkAllPages(); err != nil {
+					return err
+				}
+			}
+			if renamed {
+				if err := tx.SetMeta(metaRenamed, ""); err != nil {
 					return err
 				}
 			}

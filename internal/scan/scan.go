@@ -162,6 +162,7 @@ const (
 	metaPageSize     = "archive_page_size"
 	metaRender       = "render"      // renderKey of the last complete publish
 	metaFeedConfig   = "feed_config" // feedConfig.apply of the merges and default categories applied
+	metaRenamed      = "renamed"     // "1": a feed's shown name changed since the last publish started
 )
 
 // resolveFixed fixes, on first use, the settings that published URLs and
