@@ -219,9 +219,6 @@ func (s *scanner) publishDocs(ctx context.Context, dirs []string) error {
 			}
 			var err error
 			ok[i], err = s.publishDoc(b, d)
-			// A document's items are scattered over the file, and each
-			// read maps 64 KB around it (see store.DB.ReleaseMemory).
-			s.releaseMemory()
 			return err
 		})
 	}
@@ -257,7 +254,6 @@ func (s *scanner) workers() int {
 // between the two would leave files that the next scan finds unchanged
 // and never uploads.
 func (s *scanner) commit(b *publish.Batch) error {
-	defer s.releaseMemory()
 	if changes := b.Changes(); s.cfg.PublishS3 != "" && len(changes) > 0 {
 		if err := s.db.Update(func(tx *store.Tx) error { return tx.AddUploads(changes...) }); err != nil {
 			return err

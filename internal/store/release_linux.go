@@ -26,7 +26,11 @@ import (
 // It is safe inside a transaction, with its values in use: the mapping is
 // shared and read-only, bbolt never rewrites a page that an open
 // transaction can reach, and a dropped page faults back in from the page
-// cache with the same bytes.
+// cache with the same bytes. Call it only inside a transaction, or through
+// ReleaseEvery: bbolt remaps the file only when no read transaction is
+// open and in the goroutine of the write transaction, so a transaction
+// keeps the range found in /proc/self/maps from being unmapped, and
+// reused by another mapping, before it is dropped.
 func (db *DB) ReleaseMemory() error {
 	fi, err := os.Stat(db.path)
 	if err != nil {

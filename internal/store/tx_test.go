@@ -814,3 +814,43 @@ func TestReleaseMemoryKeepsData(t *testing.T) {
 		return nil
 	})
 }
+
+// Releasing from its own goroutine while write transactions grow the
+// file (and bbolt remaps it) and readers read loses nothing and does not
+// deadlock; stop waits for the goroutine and can be called twice.
+func TestReleaseEveryBesideGrowingWrites(t *testing.T) {
+	t.Parallel()
+	db := storetest.MustOpen(t)
+	stop := db.ReleaseEvery(time.Millisecond)
+	text := strings.Repeat("grows the file ", 64)
+	for round := range 20 {
+		update(t, db, func(tx *store.Tx) error {
+			for i := range 100 {
+				key := fmt.Sprintf("key-%04d-%04d-pad", round, i)
+				if err := tx.PutItem(&model.Item{Key: []byte(key), ID: "tag:x,2026:" + key, Title: key, Description: text}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		view(t, db, func(tx *store.Tx) error {
+			for i := range 100 {
+				key := fmt.Sprintf("key-%04d-%04d-pad", round, i)
+				seq, ok := tx.ItemSeq([]byte(key))
+				it, err := tx.Item(seq)
+				if !ok || err != nil || it.Title != key || it.Description != text {
+					t.Fatalf("%s: %v %v %+v", key, ok, err, it)
+				}
+			}
+			return nil
+		})
+	}
+	stop()
+	stop()
+	view(t, db, func(tx *store.Tx) error {
+		if n := tx.ItemCount(); n != 2000 {
+			t.Errorf("ItemCount = %d, want 2000", n)
+		}
+		return nil
+	})
+}
