@@ -56,6 +56,21 @@ func (d Dir) NewBatch() *Batch {
 // that holds data already but lacks a variant (precompression was just
 // turned on) gets the variant staged; the report is still false.
 func (b *Batch) Write(rel string, data []byte) (bool, error) {
+	return b.WriteChecked(rel, data, nil)
+}
+
+// CheckError is a document's failed check, returned by WriteChecked.
+type CheckError struct{ Err error }
+
+func (e *CheckError) Error() string { return e.Err.Error() }
+func (e *CheckError) Unwrap() error { return e.Err }
+
+// WriteChecked is Write with check called first whenever the file would
+// change: a failure stages nothing and is returned as a *CheckError. A
+// file that already holds data is not checked, since it replaces
+// nothing; the index and OPML list of a big site were checked on every
+// scan that added one listing file, mostly unchanged.
+func (b *Batch) WriteChecked(rel string, data []byte, check func() error) (bool, error) {
 	path, err := b.dir.path(rel)
 	if err != nil {
 		return false, err
@@ -65,6 +80,11 @@ func (b *Batch) Write(rel string, data []byte) (bool, error) {
 		return false, fmt.Errorf("publish: read %s: %w", path, err)
 	}
 	changed := err != nil || !bytes.Equal(old, data)
+	if changed && check != nil {
+		if err := check(); err != nil {
+			return false, &CheckError{Err: err}
+		}
+	}
 	var variants []staged
 	var fresh []filetype.Coding // variants to compress and stage
 	for _, c := range filetype.Codings {

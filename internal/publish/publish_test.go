@@ -1,6 +1,7 @@
 package publish_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -123,5 +124,47 @@ func TestAStagedFileLeftByACrashIsReused(t *testing.T) {
 	}
 	if strings.Join(names, ",") != "rss.xml" || read(t, filepath.Join(d.Root, "all", "rss.xml")) != "whole" {
 		t.Errorf("after recovery: %v", names)
+	}
+}
+
+// A document is checked only when it would replace the published file;
+// a failed check stages nothing and leaves the file as it was.
+func TestWriteCheckedChecksOnlyWhatWouldChange(t *testing.T) {
+	t.Parallel()
+	d := publish.Dir{Root: t.TempDir(), Precompress: true}
+	doc := []byte(strings.Repeat("<item>the same document</item>\n", 20))
+	checks := 0
+	ok := func() error { checks++; return nil }
+	write := func(data []byte, check func() error) (bool, error) {
+		b := d.NewBatch()
+		changed, err := b.WriteChecked("all/rss.xml", data, check)
+		if err == nil {
+			if _, cerr := b.Commit(); cerr != nil {
+				t.Fatal(cerr)
+			}
+		}
+		return changed, err
+	}
+	if changed, err := write(doc, ok); err != nil || !changed || checks != 1 {
+		t.Fatalf("new file: changed=%v err=%v checks=%d", changed, err, checks)
+	}
+	if changed, err := write(doc, ok); err != nil || changed || checks != 1 {
+		t.Fatalf("same bytes: changed=%v err=%v checks=%d, want no check", changed, err, checks)
+	}
+	bad := errors.New("no channel")
+	changed, err := write([]byte("<broken"), func() error { return bad })
+	var ce *publish.CheckError
+	if changed || !errors.As(err, &ce) || !errors.Is(err, bad) {
+		t.Fatalf("failed check: changed=%v err=%v, want a *CheckError wrapping it", changed, err)
+	}
+	path := filepath.Join(d.Root, "all", "rss.xml")
+	if read(t, path) != string(doc) {
+		t.Error("a document that failed its check replaced the file")
+	}
+	entries, _ := os.ReadDir(filepath.Join(d.Root, "all"))
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("a failed check left %s staged", e.Name())
+		}
 	}
 }

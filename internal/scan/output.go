@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"path"
 	"runtime"
@@ -303,16 +304,17 @@ func (s *scanner) publishDoc(b *publish.Batch, dir string) (bool, error) {
 	return ok, nil
 }
 
-// checkedWrite stages data for rel in b if it passes its check. A failed
-// check is recorded in the summary and leaves the published file alone.
+// checkedWrite stages data for rel in b if it passes its check, made only
+// when data would replace the published file. A failed check is recorded
+// in the summary and leaves the published file alone.
 func (s *scanner) checkedWrite(b *publish.Batch, rel string, f feedcheck.Format, data []byte) (bool, error) {
-	if err := s.check(f, data); err != nil {
+	changed, err := b.WriteChecked(rel, data, func() error { return s.check(f, data) })
+	if invalid := (*publish.CheckError)(nil); errors.As(err, &invalid) {
 		s.mu.Lock()
-		s.sum.OutputErrors = append(s.sum.OutputErrors, fmt.Errorf("%s: %w", rel, err))
+		s.sum.OutputErrors = append(s.sum.OutputErrors, fmt.Errorf("%s: %w", rel, invalid.Err))
 		s.mu.Unlock()
 		return false, nil
 	}
-	changed, err := b.Write(rel, data)
 	if err != nil {
 		return false, fmt.Errorf("scan: %w", err)
 	}
