@@ -155,7 +155,8 @@ type entry struct {
 	err               error
 }
 
-func (e *entry) stat() {
+// statSlow stats e by its path, following a symlink.
+func (e *entry) statSlow() {
 	info, err := os.Stat(e.abs)
 	if err != nil {
 		e.err = err
@@ -170,8 +171,10 @@ func statAll(es []entry) {
 	const perWorker = 1024
 	workers := min(runtime.GOMAXPROCS(0)*2, (len(es)+perWorker-1)/perWorker)
 	if workers <= 1 {
+		var d dirStatter
+		defer d.close()
 		for i := range es {
-			es[i].stat()
+			d.stat(&es[i])
 		}
 		return
 	}
@@ -179,13 +182,15 @@ func statAll(es []entry) {
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
+			var d dirStatter
+			defer d.close()
 			for {
 				lo := int(next.Add(perWorker)) - perWorker
 				if lo >= len(es) {
 					return
 				}
 				for i := lo; i < min(lo+perWorker, len(es)); i++ {
-					es[i].stat()
+					d.stat(&es[i])
 				}
 			}
 		})
@@ -194,6 +199,11 @@ func statAll(es []entry) {
 }
 
 func relPath(root, path string) string {
+	// The walk's paths start with root: trimming it is what filepath.Rel
+	// would do, without its cleaning of both, once per listing file.
+	if rest, ok := strings.CutPrefix(path, root); ok && len(rest) > 1 && os.IsPathSeparator(rest[0]) && !strings.HasSuffix(root, string(filepath.Separator)) {
+		return filepath.ToSlash(rest[1:])
+	}
 	rel, err := filepath.Rel(root, path)
 	if err != nil {
 		return filepath.ToSlash(path)
