@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -33,11 +34,30 @@ type Env struct {
 	Stdout, Stderr io.Writer
 	Getenv         func(string) (string, bool)
 	Now            func() time.Time
+	// LimitMemory, when set, is called by `feedpub scan` before it
+	// starts. It acts on the whole process, so tests leave it nil.
+	LimitMemory func()
 }
 
 // OSEnv is the process's own environment.
 func OSEnv() Env {
-	return Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.LookupEnv, Now: time.Now}
+	return Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.LookupEnv, Now: time.Now, LimitMemory: limitScanMemory}
+}
+
+// scanMemoryLimit is the soft limit on the Go heap of `feedpub scan`:
+// the garbage collector works harder near it instead of letting the heap
+// grow to twice what is live. A first scan of a million items has about
+// 90 MB live at its peak, so the default growth reached 155 MB, and with
+// the database pages mapped beside it the process 249 MB. Below the limit
+// nothing changes; a heap that needs more than it still gets it.
+const scanMemoryLimit = 160 << 20
+
+// limitScanMemory applies scanMemoryLimit unless GOMEMLIMIT sets a limit
+// of the operator's own.
+func limitScanMemory() {
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		debug.SetMemoryLimit(scanMemoryLimit)
+	}
 }
 
 // exitError carries an exit code up to Main.

@@ -84,6 +84,9 @@ to --lock-timeout, then fails with status 1.`,
 }
 
 func runScan(ctx context.Context, env Env, log *slog.Logger, cfg config.Config, o *scanOptions, g *globalOptions) error {
+	if env.LimitMemory != nil {
+		env.LimitMemory()
+	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	opts := scan.Options{Config: cfg, Rebuild: o.rebuild, Now: env.Now, Workers: cfg.Workers, Paths: o.paths}
