@@ -98,8 +98,6 @@ func (s *scanner) publishFeeds(ctx context.Context) error {
 	key := s.renderKey()
 	if rekey := s.opts.Rebuild || storedKey != key; rekey || renamed {
 		err := s.db.Update(func(tx *store.Tx) error {
-			// A database never published before was marked whole by
-			// its ingest already.
 			if storedKey != "" || s.opts.Rebuild {
 				var docs []string
 				for _, f := range feeds {
