@@ -48,3 +48,23 @@ func BenchmarkRender(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIndex renders the index page of a site with 2,000 listings:
+// it is rewritten by every scan that changes a feed's item count, so a
+// scan adding one listing file to a big site pays for it.
+func BenchmarkIndex(b *testing.B) {
+	s := site(&testing.T{})
+	ls := []render.Listed{{Feed: &model.Feed{Path: "all", Kind: model.KindAll, Items: 900000}, Name: "All items"}}
+	updated := time.Date(2025, 1, 7, 12, 0, 0, 0, time.UTC)
+	for i := range 8 {
+		ls = append(ls, render.Listed{Feed: &model.Feed{Path: fmt.Sprintf("category/c%d", i), Kind: model.KindCategory, Items: 46000}, Name: fmt.Sprintf("Category %d", i), Updated: updated})
+	}
+	for i := range 2000 {
+		ls = append(ls, render.Listed{Feed: &model.Feed{Path: fmt.Sprintf("listing/ilos-work-on-cooperatives-series-%d", i), Kind: model.KindListing, Items: 450}, Name: fmt.Sprintf("ILO's work on cooperatives – series %d", i), Updated: updated})
+	}
+	for b.Loop() {
+		if _, err := render.Index(s, ls); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
