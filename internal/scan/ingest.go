@@ -256,7 +256,13 @@ func (in *ingester) place(rows []row) []int64 {
 	// later days must avoid them too (a future date and today's both end
 	// up at "now").
 	chosen := map[int64]bool{}
-	taken := func(t int64) bool { return chosen[t] || in.tx.InstantTaken(t) }
+	free := func(t int64) int64 {
+		t = in.tx.FreeInstantAtOrBefore(t)
+		for chosen[t] {
+			t = in.tx.FreeInstantAtOrBefore(t - 1)
+		}
+		return t
+	}
 	for _, d := range days {
 		idx := byDay[d]
 		known := make([]int64, 0, len(idx))
@@ -269,7 +275,7 @@ func (in *ingester) place(rows []row) []int64 {
 				known, pos = append(known, it.Published.Unix()), append(pos, i)
 			}
 		}
-		placed := placeDay(d, in.loc, in.now, known, taken)
+		placed := placeDay(d, in.loc, in.now, known, free)
 		for k, i := range pos {
 			out[i] = placed[k]
 			chosen[placed[k]] = true
