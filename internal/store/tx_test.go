@@ -821,7 +821,7 @@ func TestReleaseMemoryKeepsData(t *testing.T) {
 func TestReleaseEveryBesideGrowingWrites(t *testing.T) {
 	t.Parallel()
 	db := storetest.MustOpen(t)
-	stop := db.ReleaseEvery(time.Millisecond)
+	stop := db.ReleaseEvery(time.Millisecond, 0)
 	text := strings.Repeat("grows the file ", 64)
 	for round := range 20 {
 		update(t, db, func(tx *store.Tx) error {
