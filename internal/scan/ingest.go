@@ -53,7 +53,7 @@ func (in *ingester) commit() error {
 		}
 	}
 	// A changed shown name is recorded, not acted on: the publish that
-	// follows marks every feed and page once (see scanner.markRenamed).
+	// follows marks every feed and page once (see scanner.publishFeeds).
 	// Marking them here, per transaction, walked every feed and page mark
 	// each time a name with two near-equal spellings flipped, which a
 	// first scan of generated data did in most transactions.
@@ -256,13 +256,7 @@ func (in *ingester) place(rows []row) []int64 {
 	// later days must avoid them too (a future date and today's both end
 	// up at "now").
 	chosen := map[int64]bool{}
-	free := func(t int64) int64 {
-		t = in.tx.FreeInstantAtOrBefore(t)
-		for chosen[t] {
-			t = in.tx.FreeInstantAtOrBefore(t - 1)
-		}
-		return t
-	}
+	free := skipping(in.tx.FreeInstantAtOrBefore, chosen)
 	for _, d := range days {
 		idx := byDay[d]
 		known := make([]int64, 0, len(idx))

@@ -37,13 +37,7 @@ func placeDay(day model.Date, loc *time.Location, now time.Time, known []int64, 
 
 	out := append([]int64(nil), known...)
 	used := make(map[int64]bool)
-	free := func(t int64) int64 {
-		t = freeAtOrBefore(t)
-		for used[t] {
-			t = freeAtOrBefore(t - 1)
-		}
-		return t
-	}
+	free := skipping(freeAtOrBefore, used)
 	for i := 0; i < len(out); {
 		if out[i] != 0 {
 			i++
@@ -98,6 +92,18 @@ func placeDay(day model.Date, loc *time.Location, now time.Time, known []int64, 
 		i = j
 	}
 	return out
+}
+
+// skipping returns freeAtOrBefore that also passes over the seconds in
+// taken: those chosen for items not stored yet.
+func skipping(freeAtOrBefore func(int64) int64, taken map[int64]bool) func(int64) int64 {
+	return func(t int64) int64 {
+		t = freeAtOrBefore(t)
+		for taken[t] {
+			t = freeAtOrBefore(t - 1)
+		}
+		return t
+	}
 }
 
 func clampStep(s int64) int64 {

@@ -17,9 +17,7 @@ import (
 func (db *DB) ReleaseEvery(interval time.Duration, above int64) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
@@ -34,7 +32,7 @@ func (db *DB) ReleaseEvery(interval time.Duration, above int64) (stop func()) {
 				_ = db.View(func(*Tx) error { return db.ReleaseMemory() })
 			}
 		}
-	}()
+	})
 	var once sync.Once
 	return func() {
 		once.Do(func() { close(done); wg.Wait() })
