@@ -59,8 +59,11 @@ type Options struct {
 	Metrics     *Metrics     // nil: none
 }
 
-// Notifier sends WebSub publish notifications (hub.mode=publish,
-// hub.url=<topic>, form-encoded: the form public hubs take).
+// Notifier sends WebSub publish notifications, form-encoded:
+// hub.mode=publish with the topic as both hub.url (the PubSubHubbub 0.4
+// form public hubs take) and hub.topic (what the WebSub test suite and the
+// W3C implementation reports send). WebSub leaves the form to the hub and
+// hubs ignore parameters they do not know, so every hub finds its own.
 type Notifier struct {
 	o Options
 }
@@ -261,7 +264,7 @@ func (e *statusError) Error() string {
 // there was no answer), the hub's Retry-After, and an error unless the
 // hub answered 2xx.
 func (n *Notifier) post(ctx context.Context, p store.Ping) (int, time.Duration, error) {
-	form := url.Values{"hub.mode": {"publish"}, "hub.url": {p.Topic}}.Encode()
+	form := url.Values{"hub.mode": {"publish"}, "hub.url": {p.Topic}, "hub.topic": {p.Topic}}.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.Hub, strings.NewReader(form))
 	if err != nil {
 		return 0, 0, fmt.Errorf("websub: request to %s: %w", p.Hub, err)

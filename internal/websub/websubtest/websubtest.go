@@ -54,9 +54,11 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		h.t.Errorf("hub: %v", err)
 	}
-	mode, topics := r.PostForm.Get("hub.mode"), r.PostForm["hub.url"]
-	if mode != "publish" || len(topics) != 1 || len(r.PostForm) != 2 {
-		h.t.Errorf("hub: form %v, want hub.mode=publish and one hub.url", r.PostForm)
+	// Both spellings of the topic, the same URL in each: hub.url for
+	// PubSubHubbub hubs, hub.topic for hubs following the WebSub suite.
+	mode, topics, alias := r.PostForm.Get("hub.mode"), r.PostForm["hub.url"], r.PostForm["hub.topic"]
+	if mode != "publish" || len(topics) != 1 || len(alias) != 1 || alias[0] != topics[0] || len(r.PostForm) != 3 {
+		h.t.Errorf("hub: form %v, want hub.mode=publish and one hub.url equal to one hub.topic", r.PostForm)
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
