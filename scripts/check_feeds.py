@@ -1,12 +1,15 @@
 """Checks every document feedpub wrote under a directory with independent,
 real parsers: feedparser for RSS and Atom (no bozo flag; every entry has an
-id, a title and a parsed date; ids unique per document), a JSON Schema of
-JSON Feed 1.1 for feed.json, and html5lib in strict mode for HTML pages.
+id, a title and a parsed date; ids unique per document; every title, the
+feed's and each entry's, reads as the JSON Feed document of the same feed
+says, which leaves no doubt about the text), a JSON Schema of JSON Feed 1.1
+for feed.json, and html5lib in strict mode for HTML pages.
 
 Usage: python3 scripts/check_feeds.py FEEDS_DIR SCHEMA_JSON
 Run it with Debian's /usr/bin/python3 (python3-feedparser, python3-jsonschema,
 python3-html5lib).
 """
+import html
 import json
 import os
 import sys
@@ -16,9 +19,36 @@ import html5lib
 import jsonschema
 
 
+def shown(detail):
+    """A title as a reader using feedparser shows it: HTML unescaped when
+    feedparser says it is HTML, word joiners (invisible) dropped."""
+    text = detail.value
+    if detail.type == "text/html":
+        text = html.unescape(text)
+    return text.replace("\u2060", "")
+
+
+def check_titles(d, path):
+    """Compares feedparser's titles with the feed.json beside the document."""
+    problems = []
+    sibling = os.path.join(os.path.dirname(path), "feed.json")
+    if not os.path.exists(sibling):
+        return problems
+    with open(sibling, "rb") as f:
+        ref = json.load(f)
+    if shown(d.feed.title_detail) != ref["title"]:
+        problems.append("feed title reads %r, want %r" % (shown(d.feed.title_detail), ref["title"]))
+    want = {it["id"]: it["title"] for it in ref["items"]}
+    for e in d.entries:
+        if e.get("id") in want and shown(e.title_detail) != want[e.id]:
+            problems.append("title of %s reads %r, want %r" % (e.id, shown(e.title_detail), want[e.id]))
+    return problems
+
+
 def check_feed(path, data, want_version):
     problems = []
     d = feedparser.parse(data)
+    problems += check_titles(d, path)
     if d.bozo:
         problems.append("bozo: %r" % (d.bozo_exception,))
     if d.version != want_version:

@@ -39,13 +39,18 @@ type atomEntry struct {
 
 // atomText is an Atom text construct (RFC 4287 3.1). Text stays
 // type="text" unless it holds something a reader could take for markup: an
-// end tag ("</b>") or an entity ("&amp;", "&#38;"). That text goes as
-// type="html", escaped once for HTML, which readers show as exactly the
-// text. Ordinary text ("AT&T", "a <b") stays plain, so readers that
-// ignore the type attribute show it right too.
+// end tag ("</b>") or an entity ("&amp;", "&#38;"), which the validator
+// flags in plain text. That text goes as type="html", escaped once for
+// HTML, inside a CDATA section. Readers that honour type unescape the HTML
+// and show the text; readers that ignore type and take character data as
+// plain text HTML-unescape CDATA sections only, so they show the same text
+// and not "&lt;b&gt;". encoding/xml splits a "]]>" across two sections.
+// Ordinary text ("AT&T", "a <b") stays plain text, which every reader
+// shows right.
 type atomText struct {
-	Type string `xml:"type,attr,omitempty"`
-	Body string `xml:",chardata"`
+	Type  string `xml:"type,attr,omitempty"`
+	Body  string `xml:",chardata"`
+	CDATA string `xml:",cdata"`
 }
 
 var looksLikeMarkup = regexp.MustCompile(`</[A-Za-z]|&(#[0-9xX]|[A-Za-z][A-Za-z0-9]*;)`)
@@ -55,7 +60,7 @@ func newAtomText(s string) atomText {
 	if !(strings.Contains(s, "</") || strings.IndexByte(s, '&') >= 0) || !looksLikeMarkup.MatchString(s) {
 		return atomText{Body: s}
 	}
-	return atomText{Type: "html", Body: htmlParagraphs(s)}
+	return atomText{Type: "html", CDATA: htmlParagraphs(s)}
 }
 
 type atomCategory struct {
@@ -102,10 +107,10 @@ func atomEntryOf(s *Site, e Entry) *atomEntry {
 		Links:   []feeds.AtomLink{{Href: s.ItemURL(e.Item), Rel: "alternate", Type: "text/html"}},
 	}
 	for _, r := range e.Categories {
-		ae.Categories = append(ae.Categories, atomCategory{Term: r.Slug(), Scheme: s.URL(string(model.KindCategory) + "/"), Label: r.Name})
+		ae.Categories = append(ae.Categories, atomCategory{Term: r.Slug(), Scheme: s.URL(string(model.KindCategory) + "/"), Label: defuseMarkup(r.Name)})
 	}
 	for _, r := range e.Listings {
-		ae.Categories = append(ae.Categories, atomCategory{Term: r.Slug(), Scheme: s.URL(string(model.KindListing) + "/"), Label: r.Name})
+		ae.Categories = append(ae.Categories, atomCategory{Term: r.Slug(), Scheme: s.URL(string(model.KindListing) + "/"), Label: defuseMarkup(r.Name)})
 	}
 	return ae
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/gorilla/feeds"
 )
@@ -38,18 +39,21 @@ func JSON(s *Site, d *Doc) ([]byte, error) {
 	for _, e := range d.Entries {
 		pub, mod := e.Published.In(s.Location), e.Updated.In(s.Location)
 		it := &feeds.JSONItem{
-			Id:            e.ID,
-			Url:           s.ItemURL(e.Item),
-			Title:         e.Title,
-			ContentText:   contentText(e),
+			Id:          e.ID,
+			Url:         s.ItemURL(e.Item),
+			Title:       e.Title,
+			ContentText: contentText(e),
+			// Some readers read only content_html: give both, the HTML
+			// escaped once, so no item arrives empty.
+			ContentHTML:   htmlParagraphs(contentText(e)),
 			PublishedDate: &pub,
 			ModifiedDate:  &mod,
 		}
 		for _, r := range e.Categories {
-			it.Tags = append(it.Tags, r.Name)
+			it.Tags = appendTag(it.Tags, r.Name)
 		}
 		for _, r := range e.Listings {
-			it.Tags = append(it.Tags, r.Name)
+			it.Tags = appendTag(it.Tags, r.Name)
 		}
 		out.Items = append(out.Items, it)
 	}
@@ -60,4 +64,19 @@ func JSON(s *Site, d *Doc) ([]byte, error) {
 		return nil, fmt.Errorf("render: encode json feed: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// appendTag adds name to an item's tags unless it holds "&", "<" or ">".
+// A widely used reader turns JSON Feed into RSS text before parsing it,
+// escaping every field but tags: one such tag makes the whole document
+// unreadable to it, so it would store nothing of the feed. Tags are a
+// convenience (the item's category and listing feeds, its page and the
+// other formats name them), so a name that cannot survive that reader is
+// left out rather than altered: readers that parse JSON properly never see
+// a tag that reads differently from the category's name.
+func appendTag(tags []string, name string) []string {
+	if strings.ContainsAny(name, "&<>") {
+		return tags
+	}
+	return append(tags, name)
 }

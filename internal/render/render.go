@@ -8,6 +8,7 @@ package render
 
 import (
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -235,3 +236,20 @@ func (s *Site) authorName() string {
 	}
 	return s.Title
 }
+
+// defuseMarkup returns plain text in which nothing starts an HTML tag,
+// comment or entity: a word joiner (U+2060, shown as nothing) follows each
+// "<" that comes before a letter, "/", "!" or "?", and each "&" that
+// starts a character reference ("&#") or a named one ("&amp;"); "AT&T"
+// stays as it is. Readers that take the text as HTML and readers that take
+// it as text then show the same words, and validators find no HTML in it.
+// For text that cannot say which it is: RSS channel descriptions and Atom
+// category labels.
+func defuseMarkup(s string) string {
+	if strings.IndexByte(s, '<') < 0 && strings.IndexByte(s, '&') < 0 {
+		return s
+	}
+	return markupStart.ReplaceAllStringFunc(s, func(m string) string { return m[:1] + "\u2060" + m[1:] })
+}
+
+var markupStart = regexp.MustCompile(`<[A-Za-z/!?]|&(#|[A-Za-z][A-Za-z0-9]*;)`)

@@ -9,15 +9,18 @@ import (
 	"io"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	_ "time/tzdata" // the zone test runs on machines without zoneinfo
 
 	"github.com/mmcdole/gofeed"
+	nethtml "golang.org/x/net/html"
 
 	"github.com/feedpub/feedpub/internal/model"
 	"github.com/feedpub/feedpub/internal/render"
+	"github.com/feedpub/feedpub/internal/render/readertest"
 )
 
 func site(t *testing.T) *render.Site {
@@ -50,10 +53,14 @@ func doc() *render.Doc {
 		if i%2 == 0 {
 			it.Description = "Description of " + title + "\n\nSecond paragraph."
 		}
+		listing := render.Ref{Kind: model.KindListing, Path: "listing/l", Name: "Listing ]]>"}
+		if i%2 == 1 {
+			listing = render.Ref{Kind: model.KindListing, Path: "listing/plain", Name: "Plain listing"}
+		}
 		d.Entries = append(d.Entries, render.Entry{
 			Item:       it,
 			Categories: []render.Ref{{Kind: model.KindCategory, Path: "category/news", Name: "News & <views>"}},
-			Listings:   []render.Ref{{Kind: model.KindListing, Path: "listing/l", Name: "Listing ]]>"}},
+			Listings:   []render.Ref{listing},
 		})
 	}
 	return d
@@ -108,7 +115,10 @@ func TestHostileTextSurvivesEveryFormatExactlyOnce(t *testing.T) {
 					t.Errorf("id %d = %q, want %q", i, it.GUID, d.Entries[i].ID)
 				}
 			}
-			if strings.Contains(string(data), "&amp;amp;") {
+			// Descriptions are HTML escaped once, then XML: "&amp;amp;"
+			// is right there and wrong anywhere else.
+			rest := regexp.MustCompile(`(?s)<description>.*?</description>`).ReplaceAllString(string(data), "")
+			if strings.Contains(rest, "&amp;amp;") {
 				t.Errorf("double escaping in %s", name)
 			}
 		})
@@ -166,7 +176,7 @@ func TestRSSFollowsTheBestPracticeProfile(t *testing.T) {
 	}
 	// Plain text as the profile asks: hexadecimal references for & and <.
 	if !strings.Contains(text, "<title>AT&#x26;T &#x26; Johnson &#x26; Johnson</title>") ||
-		!strings.Contains(text, "<category>News &#x26; &#x3C;views&#x3E;</category>") {
+		!strings.Contains(text, "<category>News &#x26; &#x3C;\u2060views&#x3E;</category>") {
 		t.Errorf("plain text not written with hexadecimal references:\n%s", text)
 	}
 	// lastBuildDate is the newest item, never the clock.
@@ -235,7 +245,7 @@ func TestAtomEntriesHaveEverythingRFC4287Requires(t *testing.T) {
 			t.Errorf("entry %d repeats updated %s", i, e.Updated)
 		}
 		updated[e.Updated] = true
-		if len(e.Categories) != 2 || e.Categories[0].Term != "news" || e.Categories[0].Label != "News & <views>" ||
+		if len(e.Categories) != 2 || e.Categories[0].Term != "news" || strings.ReplaceAll(e.Categories[0].Label, "\u2060", "") != "News & <views>" ||
 			e.Categories[0].Scheme != "https://example.org/feeds/category/" {
 			t.Errorf("entry %d categories = %+v", i, e.Categories)
 		}
@@ -273,8 +283,16 @@ func TestJSONFeedHasTheRequiredFields(t *testing.T) {
 					t.Errorf("item %d lacks %s", i, k)
 				}
 			}
-			if tags, _ := it["tags"].([]any); len(tags) != 2 {
-				t.Errorf("item %d tags = %v", i, it["tags"])
+			// Tags are the item's category and listing names, less those
+			// holding "&", "<" or ">" (see render.appendTag).
+			var want []any
+			for _, r := range slices.Concat(entries[i].Categories, entries[i].Listings) {
+				if !strings.ContainsAny(r.Name, "&<>") {
+					want = append(want, r.Name)
+				}
+			}
+			if tags, _ := it["tags"].([]any); fmt.Sprint(tags) != fmt.Sprint(want) {
+				t.Errorf("item %d tags = %v, want %v", i, it["tags"], want)
 			}
 		}
 	}
@@ -361,5 +379,120 @@ func TestIndexDiscoversListingsOnlyWhileFew(t *testing.T) {
 		if got := strings.Count(html, `href="https://example.org/feeds/listing/`); got < 3*n {
 			t.Errorf("%d listings: %d links to listing feeds in the page, want at least %d", n, got, 3*n)
 		}
+	}
+}
+
+// jsonTitles returns a JSON Feed document's title, description and item
+// titles: JSON strings leave no doubt about the text, so they are the
+// reference the XML formats are read against.
+func jsonTitles(t *testing.T, s *render.Site, d *render.Doc) (title, description string, items []string) {
+	t.Helper()
+	data, err := render.JSON(s, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var feed struct {
+		Title, Description string
+		Items              []struct{ Title string }
+	}
+	if err := json.Unmarshal(data, &feed); err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range feed.Items {
+		items = append(items, it.Title)
+	}
+	return feed.Title, feed.Description, items
+}
+
+func TestReadersIgnoringTypeShowTitlesAsWritten(t *testing.T) {
+	t.Parallel()
+	s, d := site(t), doc()
+	feedTitle, _, itemTitles := jsonTitles(t, s, d)
+	if !slices.Equal(itemTitles, hostile) {
+		t.Fatalf("JSON titles %q, want %q", itemTitles, hostile)
+	}
+	for name, fn := range map[string]func(*render.Site, *render.Doc) ([]byte, error){"rss": render.RSS, "atom": render.Atom} {
+		t.Run(name, func(t *testing.T) {
+			data, err := fn(s, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			titles, err := readertest.PlainTitles(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range titles {
+				titles[i] = strings.ReplaceAll(titles[i], "\u2060", "") // invisible
+			}
+			want := append([]string{feedTitle}, hostile...)
+			if !slices.Equal(titles, want) {
+				t.Errorf("titles read as plain text:\n got %q\nwant %q", titles, want)
+			}
+		})
+	}
+}
+
+func TestJSONFeedSurvivesAReaderThatConvertsItToRSS(t *testing.T) {
+	t.Parallel()
+	s, d := site(t), doc()
+	data, err := render.JSON(s, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := readertest.JSONAsRSS(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != len(d.Entries) {
+		t.Fatalf("%d items kept, want %d", len(items), len(d.Entries))
+	}
+	for i, it := range items {
+		if it.ID != d.Entries[i].ID || it.Title != hostile[i] {
+			t.Errorf("item %d = %q %q, want %q %q", i, it.ID, it.Title, d.Entries[i].ID, hostile[i])
+		}
+		// The reader shows content_html: never empty, the text escaped once.
+		want := d.Entries[i].Description
+		if want == "" {
+			want = d.Entries[i].Title
+		}
+		shown := html.UnescapeString(strings.NewReplacer("<p>", "", "</p>", "\n\n").Replace(it.Content))
+		if strings.TrimSuffix(shown, "\n\n") != want {
+			t.Errorf("item %d content shows %q, want %q", i, shown, want)
+		}
+	}
+}
+
+func TestRSSChannelDescriptionReadsAsHTMLAndAsText(t *testing.T) {
+	t.Parallel()
+	s, d := site(t), doc()
+	_, want, _ := jsonTitles(t, s, d)
+	if !strings.Contains(want, "<views>") {
+		t.Fatalf("description %q lacks the hostile name", want)
+	}
+	data, err := render.RSS(s, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rss struct {
+		Description string `xml:"channel>description"`
+	}
+	if err := xml.Unmarshal(data, &rss); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.ReplaceAll(rss.Description, "\u2060", ""); got != want {
+		t.Errorf("channel description reads as %q as text, want %q", got, want)
+	}
+	// A reader that takes it as HTML: an HTML tokenizer finds text only.
+	z := nethtml.NewTokenizer(strings.NewReader(rss.Description))
+	var text strings.Builder
+	for z.Next() != nethtml.ErrorToken {
+		tok := z.Token()
+		if tok.Type != nethtml.TextToken {
+			t.Fatalf("channel description %q holds HTML: %v", rss.Description, tok)
+		}
+		text.WriteString(tok.Data)
+	}
+	if got := strings.ReplaceAll(text.String(), "\u2060", ""); got != want {
+		t.Errorf("channel description reads as %q as HTML, want %q", got, want)
 	}
 }

@@ -49,16 +49,13 @@ type plainText struct {
 	Body string `xml:",innerxml"`
 }
 
-var profileText = strings.NewReplacer(
-	// A word joiner after "<" keeps text such as "</b>" from reading as
-	// an HTML end tag in readers (and validators) that look for markup in
-	// titles; it shows as nothing. It comes first: the replacer tries
-	// patterns in argument order.
-	"</", "&#x3C;&#x2060;/",
-	"&", "&#x26;", "<", "&#x3C;", ">", "&#x3E;",
-)
+var profileText = strings.NewReplacer("&", "&#x26;", "<", "&#x3C;", ">", "&#x3E;")
 
-func rssText(s string) plainText { return plainText{Body: profileText.Replace(s)} }
+// rssText is plain text for RSS, which leaves open whether an element
+// holds HTML, so readers guess from what the text looks like: defused
+// first (see defuseMarkup), "</b>" or "&amp;" in a title reads as those
+// characters both to readers that guess HTML and to those that do not.
+func rssText(s string) plainText { return plainText{Body: profileText.Replace(defuseMarkup(s))} }
 
 type atomLinkNS struct {
 	Href string `xml:"href,attr"`
@@ -98,8 +95,12 @@ func RSS(s *Site, d *Doc) ([]byte, error) {
 		ch.PubDate = f.Updated.Format(time.RFC1123Z)
 	}
 	channel := &rssChannel{
-		RssFeed:     ch,
-		Title:       rssText(ch.Title),
+		RssFeed: ch,
+		Title:   rssText(ch.Title),
+		// Many readers take a channel's description as HTML, the
+		// validator as plain text that must not look like HTML: with
+		// nothing in it that starts a tag or an entity, both read it as
+		// written, and "<titles>" does not vanish as an unknown element.
 		Description: rssText(ch.Description),
 		AtomLinks:   docLinks(s, d, RSSFile, RSSType, func(href, rel, typ string) atomLinkNS { return atomLinkNS{href, rel, typ} }),
 	}

@@ -22,7 +22,7 @@ import (
 
 // renderVersion changes whenever the same data renders to different bytes,
 // so that an upgrade regenerates every document once.
-const renderVersion = "2"
+const renderVersion = "3"
 
 // renderKey identifies everything besides items that shapes the output.
 // When it changes (base URL, title, limit, zone, a new feedpub), every

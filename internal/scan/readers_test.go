@@ -1,0 +1,132 @@
+package scan_test
+
+import (
+	"bytes"
+	"encoding/xml"
+	"html"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mmcdole/gofeed"
+
+	"github.com/feedpub/feedpub/internal/listing"
+	"github.com/feedpub/feedpub/internal/render/readertest"
+)
+
+// TestHostileTitlesReadAsWrittenByEveryReader scans the hostile listings
+// and reads every subscription document back as three kinds of reader
+// would: gofeed; a reader that takes Atom and RSS character data as plain
+// text whatever the type says, HTML-unescaping CDATA sections only; and a
+// reader that turns JSON Feed into RSS text without escaping tags. Each
+// must show every title exactly as the listing wrote it, and keep every
+// item of every document.
+func TestHostileTitlesReadAsWrittenByEveryReader(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, false)
+	want := map[string]bool{} // titles, as the listings write them
+	for _, src := range []string{"../../testdata/listings/hostile.txt", "testdata/corpus/hostile-titles.txt"} {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.write(filepath.Base(src), string(data))
+		l, errs := listing.ParseBytes(src, data)
+		if l == nil || len(errs) > 0 && l.Items == nil {
+			t.Fatalf("%s: %v", src, errs)
+		}
+		for _, it := range l.Items {
+			want[it.Title] = true
+		}
+	}
+	e.scan()
+
+	docs := 0
+	err := filepath.WalkDir(e.cfg.OutDir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.Contains(p, "/archive/") {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		var titles []string
+		switch d.Name() {
+		case "rss.xml", "atom.xml":
+			feed, err := gofeed.NewParser().Parse(bytes.NewReader(data))
+			if err != nil {
+				t.Fatalf("%s: gofeed: %v", p, err)
+			}
+			plain, err := readertest.PlainTitles(data)
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			plain = plain[1:] // the feed's own title first
+			if len(plain) != len(feed.Items) {
+				t.Fatalf("%s: plain-text reader finds %d titles, gofeed %d items", p, len(plain), len(feed.Items))
+			}
+			types := atomTitleTypes(t, data)
+			for i, it := range feed.Items {
+				title := it.Title
+				if d.Name() == "atom.xml" && types[i] == "html" {
+					title = html.UnescapeString(title) // declared HTML: gofeed hands it over as is
+				}
+				titles = append(titles, title, plain[i])
+			}
+		case "feed.json":
+			items, err := readertest.JSONAsRSS(data)
+			if err != nil {
+				t.Fatalf("%s: the converting reader drops the document: %v", p, err)
+			}
+			feed, err := gofeed.NewParser().Parse(bytes.NewReader(data))
+			if err != nil {
+				t.Fatalf("%s: gofeed: %v", p, err)
+			}
+			if len(items) != len(feed.Items) || len(items) == 0 {
+				t.Fatalf("%s: the converting reader keeps %d items of %d", p, len(items), len(feed.Items))
+			}
+			for i, it := range items {
+				if it.Content == "" {
+					t.Errorf("%s: item %d has no content_html", p, i)
+				}
+				titles = append(titles, it.Title, feed.Items[i].Title)
+			}
+		default:
+			return nil
+		}
+		docs++
+		for _, title := range titles {
+			if shown := strings.ReplaceAll(title, "\u2060", ""); !want[shown] { // U+2060 shows as nothing
+				t.Errorf("%s: title reads %q, which no listing wrote", p, shown)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every category, listing and the combined feed, in three formats.
+	if feeds := len(e.feeds()); docs != 3*feeds || docs == 0 {
+		t.Errorf("%d documents read, want 3 × %d feeds", docs, feeds)
+	}
+}
+
+// atomTitleTypes returns the type attribute of each Atom entry's title.
+func atomTitleTypes(t *testing.T, data []byte) []string {
+	var feed struct {
+		Entries []struct {
+			Title struct {
+				Type string `xml:"type,attr"`
+			} `xml:"title"`
+		} `xml:"entry"`
+	}
+	if err := xml.Unmarshal(data, &feed); err != nil && !bytes.Contains(data, []byte("<rss")) {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range feed.Entries {
+		types = append(types, e.Title.Type)
+	}
+	return types
+}
