@@ -29,6 +29,8 @@ const (
 	JSON Format = "json"
 	HTML Format = "html"
 	OPML Format = "opml"
+	// Sitemap is a sitemaps.org file: a urlset or a sitemap index.
+	Sitemap Format = "sitemap"
 )
 
 // Check checks data as a document of format f.
@@ -49,6 +51,8 @@ func Check(f Format, data []byte) error {
 			checkHTML(data, add)
 		case OPML:
 			wellFormed(data, add)
+		case Sitemap:
+			checkSitemap(data, add)
 		default:
 			add("unknown format %q", f)
 		}
@@ -457,5 +461,32 @@ func hasScriptTag(data []byte) bool {
 		if len(data) >= len(tag) && bytes.EqualFold(data[:len(tag)], []byte(tag)) {
 			return true
 		}
+	}
+}
+
+// checkSitemap checks a sitemaps.org 0.9 file: a <urlset> of <url> or a
+// <sitemapindex> of <sitemap>, each with an absolute <loc> and a valid
+// <lastmod> if any, within the protocol's 50,000 entries.
+func checkSitemap(data []byte, add adder) {
+	const ns = "http://www.sitemaps.org/schemas/sitemap/0.9"
+	entries := 0
+	walk(data, add, func(path []string, e *element) {
+		if len(path) == 0 {
+			if (e.name != "urlset" && e.name != "sitemapindex") || e.attr("xmlns") != ns {
+				add("root <%s xmlns=%q> is not a sitemap", e.name, e.attr("xmlns"))
+			}
+		}
+	}, func(path []string, e *element) {
+		switch {
+		case len(path) == 1 && (e.name == "url" || e.name == "sitemap"):
+			entries++
+		case len(path) == 2 && e.name == "loc":
+			absolute(add, "loc", e.text)
+		case len(path) == 2 && e.name == "lastmod":
+			date(add, "lastmod", e.text, time.RFC3339, time.DateOnly)
+		}
+	})
+	if entries > 50000 {
+		add("%d entries, over the protocol's 50,000", entries)
 	}
 }

@@ -44,7 +44,7 @@ type indexPage struct {
 	CSP                  string
 	All                  *indexFeed
 	Categories, Listings []indexFeed
-	OPML                 string
+	OPML, Sitemap        string
 	Discover             []indexFeed
 }
 
@@ -55,6 +55,7 @@ var indexTmpl = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="{{.CSP}}">
 <title>{{.Site.Title}}: feeds</title>
+<link rel="sitemap" type="application/xml" href="{{.Sitemap}}">
 {{- range .Discover}}
 {{- if .RSS}}
 <link rel="alternate" type="application/rss+xml" title="{{.Title}} (RSS)" href="{{.RSS}}">
@@ -76,7 +77,7 @@ ul{list-style:none;padding:0}li{padding:.5rem 0;border-bottom:1px solid #ddd;ove
 <body>
 <h1>{{.Site.Title}}</h1>
 <p>{{.Site.Description}}</p>
-<p>Subscribe to every feed at once: <a href="{{.OPML}}" type="text/x-opml">OPML list</a>.</p>
+<p>Subscribe to every feed at once: <a href="{{.OPML}}" type="text/x-opml">OPML list</a>. Every page: <a href="{{.Sitemap}}" type="application/xml">sitemap</a>.</p>
 {{- with .All}}
 <h2>Everything</h2>
 <ul>{{template "feed" .}}</ul>
@@ -108,7 +109,7 @@ const MaxDiscoveredListings = 24
 
 // Index renders the page that lists every feed and autodiscovers them.
 func Index(s *Site, ls []Listed) ([]byte, error) {
-	p := indexPage{Site: s, CSP: csp, OPML: s.URL(OPMLFile)}
+	p := indexPage{Site: s, CSP: csp, OPML: s.URL(OPMLFile), Sitemap: s.URL(SitemapFile)}
 	for _, l := range ls {
 		f := indexFeed{
 			Title: (&Doc{Feed: l.Feed, Name: l.Name}).Title(s),

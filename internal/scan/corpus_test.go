@@ -455,6 +455,8 @@ func checkOutputs(t *testing.T, dir string) int {
 			format = feedcheck.JSON
 		case name == "feeds.opml":
 			format = feedcheck.OPML
+		case name == "sitemap.xml" || strings.Contains(filepath.ToSlash(p), "/sitemap/"):
+			format = feedcheck.Sitemap
 		case strings.HasSuffix(name, ".html"):
 			format = feedcheck.HTML
 		default:

@@ -132,7 +132,9 @@ func (s *scanner) publishFeeds(ctx context.Context) error {
 	})
 	todo := map[string]bool{}
 	for _, d := range dirty {
-		todo[d] = true
+		if !isSitemapMark(d) {
+			todo[d] = true
+		}
 	}
 	// A full scan also restores documents removed from the output. A
 	// scan of named files (from the watcher) leaves that to the next full
@@ -149,8 +151,17 @@ func (s *scanner) publishFeeds(ctx context.Context) error {
 	if err := s.publishPages(ctx); err != nil {
 		return err
 	}
+	// The sitemap parts of the pages just written, and of pages a killed
+	// scan wrote.
+	s.db.View(func(tx *store.Tx) error {
+		dirty = tx.Dirty()
+		return nil
+	})
+	if err := s.publishSitemapItems(ctx, dirty); err != nil {
+		return err
+	}
 	s.progress.start(PhaseFeeds, len(todo))
-	if len(todo) == 0 && s.out.Exists(render.IndexFile) && s.out.Exists(render.OPMLFile) {
+	if len(todo) == 0 && s.out.Exists(render.IndexFile) && s.out.Exists(render.OPMLFile) && s.out.Exists(render.SitemapFile) {
 		return nil
 	}
 
@@ -168,11 +179,11 @@ func (s *scanner) publishFeeds(ctx context.Context) error {
 	// with thousands of feeds the index is the largest file a small scan
 	// writes (2.6 MB for 2,000 listings), and preparing it took most of the
 	// time of a scan adding one listing file.
-	var index *publish.Batch
+	var index, sitemap *publish.Batch
 	indexDone := make(chan error, 1)
 	go func() {
 		var err error
-		index, err = s.stageIndex(feeds)
+		index, sitemap, err = s.stageIndex(feeds)
 		indexDone <- err
 	}()
 	err = s.publishAllDocs(ctx, archives, subs)
@@ -180,6 +191,11 @@ func (s *scanner) publishFeeds(ctx context.Context) error {
 		err = ierr
 	}
 	if err != nil {
+		return err
+	}
+	// The sitemap's parts list the archive pages just published, and its
+	// index, committed with the index page, lists the parts.
+	if err := s.commit(sitemap); err != nil {
 		return err
 	}
 	return s.commitIndex(index)
@@ -464,7 +480,15 @@ func (s *scanner) publishPages(ctx context.Context) error {
 				done = append(done, it.Seq)
 			}
 		}
-		if err := s.db.Update(func(tx *store.Tx) error { return tx.ClearPages(done) }); err != nil {
+		// The sitemap parts listing these pages are marked as the pages'
+		// marks are cleared, and published after the pages.
+		err = s.db.Update(func(tx *store.Tx) error {
+			if err := tx.MarkDirty(s.sitemapMarks(done)...); err != nil {
+				return err
+			}
+			return tx.ClearPages(done)
+		})
+		if err != nil {
 			return err
 		}
 		after = items[len(items)-1].Seq
@@ -480,9 +504,11 @@ func (s *scanner) publishPage(b *publish.Batch, it *model.Item) (bool, error) {
 	return s.checkedWrite(b, it.Page, feedcheck.HTML, data)
 }
 
-// stageIndex renders and checks the index page and the OPML list of
-// feeds, side by side, and stages them in a batch of their own.
-func (s *scanner) stageIndex(feeds []*model.Feed) (*publish.Batch, error) {
+// stageIndex renders and checks the index page, the OPML list of feeds
+// and the sitemap index, side by side, and stages them in a batch of their
+// own; the sitemap's parts for feed and archive pages go in another, to be
+// committed first.
+func (s *scanner) stageIndex(feeds []*model.Feed) (index, sitemap *publish.Batch, err error) {
 	listed := make([]render.Listed, 0, len(feeds))
 	for _, f := range feeds {
 		if f.Items == 0 || s.conf.mergedAway(f) {
@@ -492,7 +518,9 @@ func (s *scanner) stageIndex(feeds []*model.Feed) (*publish.Batch, error) {
 	}
 	render.SortListed(listed)
 	b := s.out.NewBatch()
+	sitemap = publish.Dir{Root: s.out.Root}.NewBatch()
 	var g errgroup.Group
+	g.Go(func() error { return s.stageSitemap(sitemap, b, listed) })
 	for _, l := range []struct {
 		file  string
 		check feedcheck.Format
@@ -511,9 +539,9 @@ func (s *scanner) stageIndex(feeds []*model.Feed) (*publish.Batch, error) {
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return b, nil
+	return b, sitemap, nil
 }
 
 // commitIndex publishes the index batch, after every document it links to.

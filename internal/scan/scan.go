@@ -48,6 +48,9 @@ type Options struct {
 	// feedcheck.Check. Tests replace it to prove a failed check publishes
 	// nothing.
 	Check func(feedcheck.Format, []byte) error
+	// SitemapSize is the URLs per sitemap file; 0 means the protocol's
+	// 50,000. Tests lower it to see files split.
+	SitemapSize int
 }
 
 // Summary tells what a scan did.
