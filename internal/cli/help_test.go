@@ -2,6 +2,9 @@ package cli_test
 
 import (
 	"encoding/json"
+	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -64,5 +67,75 @@ func TestVersionNamesTheBuild(t *testing.T) {
 	var b struct{ Version, Go, Platform string }
 	if err := json.Unmarshal([]byte(feedpub(t, nil, "version", "--json").stdout), &b); err != nil || b.Version == "" || b.Go == "" || b.Platform == "" {
 		t.Errorf("version --json: %+v %v", b, err)
+	}
+}
+
+// TestDocumentedFlagsMatchTheCLI reads the table of commands and flags in
+// docs/configuration.md and compares it with the commands' own flag
+// sets, both ways: a flag added without its line, or a line left for a
+// flag removed, fails.
+func TestDocumentedFlagsMatchTheCLI(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("^\\| `feedpub ?([a-z]*)[^`]*`([^|]*)\\| (.*) \\|$")
+	flag := regexp.MustCompile("`--([a-z0-9-]+)`")
+	documented := map[string][]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		m := row.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		name := m[1]
+		if strings.Contains(m[2], "every command") {
+			name = "(global)"
+		}
+		flags := []string{}
+		for _, f := range flag.FindAllStringSubmatch(m[3], -1) {
+			flags = append(flags, f[1])
+		}
+		slices.Sort(flags)
+		documented[name] = flags
+	}
+
+	root := cli.NewRootCommand(cli.Env{})
+	actual := map[string][]string{}
+	names := func(fs *pflag.FlagSet) []string {
+		out := []string{}
+		fs.VisitAll(func(f *pflag.Flag) {
+			if !f.Hidden {
+				out = append(out, f.Name)
+			}
+		})
+		slices.Sort(out)
+		return out
+	}
+	actual["(global)"] = names(root.PersistentFlags())
+	for _, c := range root.Commands() {
+		if c.Hidden || c.Name() == "help" {
+			continue
+		}
+		flags := names(c.LocalFlags())
+		for _, sub := range c.Commands() { // completion's shells share their flags
+			flags = slices.Compact(slices.Sorted(slices.Values(append(flags, names(sub.LocalFlags())...))))
+		}
+		actual[c.Name()] = flags
+	}
+	if len(documented) < 10 {
+		t.Fatalf("found only %d commands in docs/configuration.md's table", len(documented))
+	}
+	for name, flags := range actual {
+		if doc, ok := documented[name]; !ok {
+			t.Errorf("command %q is not in docs/configuration.md's table", name)
+		} else if !slices.Equal(doc, flags) {
+			t.Errorf("command %q: docs/configuration.md lists %v, the CLI has %v", name, doc, flags)
+		}
+	}
+	for name := range documented {
+		if _, ok := actual[name]; !ok {
+			t.Errorf("docs/configuration.md lists a command %q the CLI does not have", name)
+		}
 	}
 }

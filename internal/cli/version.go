@@ -82,7 +82,7 @@ func newVersionCommand(env Env) *cobra.Command {
 build from a checkout), the commit and whether the tree had uncommitted
 changes (recorded by the Go toolchain from git, unless built with
 -buildvcs=false), the Go version and the platform. A build can set the
-version and commit with -ldflags -X; see README.md.`,
+version and commit with -ldflags -X; see docs/operations.md.`,
 		Example: `  feedpub version
   feedpub version --json | jq -r .commit`,
 		Args: cobra.NoArgs,
