@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sync"
 
@@ -75,7 +74,8 @@ func (b *Batch) WriteChecked(rel string, data []byte, check func() error) (bool,
 	if err != nil {
 		return false, err
 	}
-	old, err := os.ReadFile(path)
+	fsys := b.dir.fs()
+	old, err := fsys.ReadFile(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return false, fmt.Errorf("publish: read %s: %w", path, err)
 	}
@@ -92,13 +92,13 @@ func (b *Batch) WriteChecked(rel string, data []byte, check func() error) (bool,
 		switch {
 		case b.dir.Precompress && precompressible(rel, len(data)):
 			if !changed {
-				if _, err := os.Stat(v.path); err == nil {
+				if _, err := fsys.Stat(v.path); err == nil {
 					continue
 				}
 			}
 			fresh = append(fresh, c)
 		case changed:
-			if _, err := os.Lstat(v.path); err != nil {
+			if _, err := fsys.Lstat(v.path); err != nil {
 				continue // none to go stale
 			}
 			v.remove = true
@@ -139,8 +139,8 @@ func (b *Batch) stage(path string, data []byte) error {
 		return err
 	}
 	tmp := tempOf(path)
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		os.Remove(tmp)
+	if err := b.dir.fs().WriteFile(tmp, data); err != nil {
+		b.dir.fs().Remove(tmp)
 		return fmt.Errorf("publish: write %s: %w", path, err)
 	}
 	return nil
@@ -169,7 +169,7 @@ func (b *Batch) mkdir(dir string) error {
 	if known {
 		return nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := b.dir.fs().MkdirAll(dir); err != nil {
 		return fmt.Errorf("publish: create %s: %w", dir, err)
 	}
 	b.mu.Lock()
@@ -218,17 +218,18 @@ func (b *Batch) Commit() (int, error) {
 			paths = append(paths, s.path)
 		}
 	}
-	if err := syncAll(b.dir.Root, paths); err != nil {
+	fsys := b.dir.fs()
+	if err := syncAll(fsys, b.dir.Root, paths); err != nil {
 		return 0, fmt.Errorf("publish: flush staged files: %w", err)
 	}
 	dirs := map[string]bool{}
 	done := 0
 	for _, s := range pending {
 		if s.remove {
-			if err := os.Remove(s.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := fsys.Remove(s.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return done, fmt.Errorf("publish: remove stale %s: %w", s.path, err)
 			}
-		} else if err := os.Rename(tempOf(s.path), s.path); err != nil {
+		} else if err := fsys.Rename(tempOf(s.path), s.path); err != nil {
 			return done, fmt.Errorf("publish: replace %s: %w", s.path, err)
 		}
 		dirs[filepath.Dir(s.path)] = true
@@ -236,7 +237,7 @@ func (b *Batch) Commit() (int, error) {
 			done++
 		}
 	}
-	if err := syncDirs(b.dir.Root, dirs); err != nil {
+	if err := syncDirs(fsys, b.dir.Root, dirs); err != nil {
 		return files, fmt.Errorf("publish: flush renames: %w", err)
 	}
 	return files, nil

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -22,6 +21,8 @@ type Dir struct {
 	// as they are (nginx gzip_static, a CDN). Off, a Batch removes the
 	// variants of the files it replaces, so none goes stale.
 	Precompress bool
+	// FS is the file system written to; nil means OS.
+	FS FS
 }
 
 // Write replaces the file at rel (a slash path under Root) with data,
@@ -40,7 +41,8 @@ func (d Dir) Write(rel string, data []byte) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	old, err := os.ReadFile(path)
+	fsys := d.fs()
+	old, err := fsys.ReadFile(path)
 	if err == nil && bytes.Equal(old, data) {
 		return false, nil
 	}
@@ -48,19 +50,23 @@ func (d Dir) Write(rel string, data []byte) (bool, error) {
 		return false, fmt.Errorf("publish: read %s: %w", path, err)
 	}
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := fsys.MkdirAll(dir); err != nil {
 		return false, fmt.Errorf("publish: create %s: %w", dir, err)
 	}
 	tmp := filepath.Join(dir, TempPrefix+filepath.Base(path))
-	if err := writeSynced(tmp, data); err != nil {
-		os.Remove(tmp)
+	err = fsys.WriteFile(tmp, data)
+	if err == nil {
+		err = fsys.SyncFile(tmp)
+	}
+	if err != nil {
+		fsys.Remove(tmp)
 		return false, fmt.Errorf("publish: write %s: %w", path, err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := fsys.Rename(tmp, path); err != nil {
+		fsys.Remove(tmp)
 		return false, fmt.Errorf("publish: replace %s: %w", path, err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := fsys.SyncDir(dir); err != nil {
 		return true, fmt.Errorf("publish: sync %s: %w", dir, err)
 	}
 	return true, nil
@@ -76,7 +82,7 @@ func (d Dir) Exists(rel string) bool {
 	if err != nil {
 		return false
 	}
-	_, err = os.Stat(path)
+	_, err = d.fs().Stat(path)
 	return err == nil
 }
 
@@ -86,29 +92,4 @@ func (d Dir) path(rel string) (string, error) {
 		return "", fmt.Errorf("publish: %q is not a plain path under the output directory", rel)
 	}
 	return filepath.Join(d.Root, clean), nil
-}
-
-func writeSynced(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
 }

@@ -3,20 +3,14 @@
 package publish
 
 import (
-	"os"
+	"errors"
 	"path/filepath"
 )
 
 // syncAll fsyncs each staged file where syncfs(2) is not available.
-func syncAll(_ string, paths []string) error {
+func syncAll(fsys FS, _ string, paths []string) error {
 	for _, p := range paths {
-		f, err := os.Open(filepath.Join(filepath.Dir(p), TempPrefix+filepath.Base(p)))
-		if err != nil {
-			return err
-		}
-		err = f.Sync()
-		f.Close()
-		if err != nil {
+		if err := fsys.SyncFile(filepath.Join(filepath.Dir(p), TempPrefix+filepath.Base(p))); err != nil {
 			return err
 		}
 	}
@@ -24,11 +18,13 @@ func syncAll(_ string, paths []string) error {
 }
 
 // syncDirs fsyncs each directory that received a rename.
-func syncDirs(_ string, dirs map[string]bool) error {
+func syncDirs(fsys FS, _ string, dirs map[string]bool) error {
 	for d := range dirs {
-		if err := syncDir(d); err != nil {
+		if err := fsys.SyncDir(d); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+func syncfs(string) error { return errors.New("publish: syncfs is Linux only") }

@@ -48,6 +48,10 @@ type Options struct {
 	// feedcheck.Check. Tests replace it to prove a failed check publishes
 	// nothing.
 	Check func(feedcheck.Format, []byte) error
+	// FS is the file system the output is written to; nil means the
+	// real one. The power-loss harness gives one that loses what was not
+	// made durable.
+	FS publish.FS
 	// SitemapSize is the URLs per sitemap file; 0 means the protocol's
 	// 50,000. Tests lower it to see files split.
 	SitemapSize int
@@ -120,7 +124,7 @@ func Run(ctx context.Context, db *store.DB, opts Options) (*Summary, error) {
 	s.site.Hidden = hidden(s.cfg.Formats)
 	s.site.Hubs = s.cfg.Hubs
 	s.conf = newFeedConfig(s.cfg)
-	s.out = publish.Dir{Root: s.cfg.OutDir, Precompress: s.cfg.Precompress}
+	s.out = publish.Dir{Root: s.cfg.OutDir, Precompress: s.cfg.Precompress, FS: opts.FS}
 	s.check = opts.Check
 	if s.check == nil {
 		s.check = feedcheck.Check
