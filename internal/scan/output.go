@@ -131,8 +131,12 @@ func (s *scanner) publishFeeds(ctx context.Context) error {
 		return nil
 	})
 	todo := map[string]bool{}
+	indexOwed := false
 	for _, d := range dirty {
-		if !isSitemapMark(d) {
+		switch {
+		case d == indexMark:
+			indexOwed = true
+		case !isSitemapMark(d):
 			todo[d] = true
 		}
 	}
@@ -161,8 +165,17 @@ func (s *scanner) publishFeeds(ctx context.Context) error {
 		return err
 	}
 	s.progress.start(PhaseFeeds, len(todo))
-	if len(todo) == 0 && s.out.Exists(render.IndexFile) && s.out.Exists(render.OPMLFile) && s.out.Exists(render.SitemapFile) {
+	if len(todo) == 0 && !indexOwed && s.out.Exists(render.IndexFile) && s.out.Exists(render.OPMLFile) && s.out.Exists(render.SitemapFile) {
 		return nil
+	}
+	// The index, OPML list and sitemap list what the documents publish:
+	// owed from before the first document is replaced until they are
+	// written, or a scan dying between the two would leave a next scan
+	// with no document marked, and nothing to make it write them.
+	if !indexOwed {
+		if err := s.db.Update(func(tx *store.Tx) error { return tx.MarkDirty(indexMark) }); err != nil {
+			return err
+		}
 	}
 
 	// Archive pages before the subscription documents that link to them.
@@ -552,23 +565,16 @@ func (s *scanner) stageIndex(feeds []*model.Feed) (index, sitemap *publish.Batch
 	return b, sitemap, nil
 }
 
-// commitIndex publishes the index batch, after every document it links to.
+// commitIndex publishes the index batch, after every document it links
+// to, then clears the mark that owed it.
 func (s *scanner) commitIndex(b *publish.Batch) error {
-	if len(b.Changes()) == 0 {
-		return nil
-	}
-	// Killed between the renames of this batch (index.html and its
-	// variants, feeds.opml), the next scan would find no document to
-	// regenerate and skip the index: the mark makes it write them again.
-	if err := s.db.Update(func(tx *store.Tx) error { return tx.MarkDirty(indexMark) }); err != nil {
-		return err
-	}
 	if err := s.commit(b); err != nil {
 		return err
 	}
 	return s.db.Update(func(tx *store.Tx) error { return tx.ClearDirty([]string{indexMark}) })
 }
 
-// indexMark is the dirty mark held while the index and OPML list are
-// replaced. It names no feed, so publishing it just clears it.
+// indexMark is the dirty mark held from before the documents of a scan
+// are published until the index, OPML list and sitemap index are. It
+// names no feed.
 const indexMark = render.IndexFile
