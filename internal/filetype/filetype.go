@@ -68,6 +68,24 @@ func Immutable(rel string) bool {
 	return ok
 }
 
+// Polled reports whether the file at rel is fetched over and over by
+// machines: the subscription documents (rss.xml, atom.xml, feed.json),
+// the feeds' HTML pages, the index page and the OPML list. Only those get
+// precompressed variants. Archive pages never change and are cached for a
+// year by anything in front; item pages are read once by a person who
+// followed a link; the sitemap by a crawler now and then: a server
+// compresses them on the fly (feedpub serve keeps the result), and
+// variants for them would multiply the files a first scan writes.
+func Polled(rel string) bool {
+	switch path.Base(rel) {
+	case render.RSSFile, render.AtomFile, render.JSONFile, render.HTMLFile:
+		return !Immutable(rel) // item pages are never named index.html
+	case render.OPMLFile:
+		return rel == render.OPMLFile
+	}
+	return false
+}
+
 // Coding is a content coding of a precompressed variant: the file X is
 // stored beside it as X + Ext, compressed, for servers that pick the
 // variant by name (nginx gzip_static and brotli_static, a CDN's rules).

@@ -55,3 +55,17 @@ func TestSplitVariant(t *testing.T) {
 		}
 	}
 }
+
+func TestPolled(t *testing.T) {
+	t.Parallel()
+	for rel, want := range map[string]bool{
+		"index.html": true, "feeds.opml": true, "all/rss.xml": true, "category/news/atom.xml": true,
+		"listing/x/feed.json": true, "category/news/index.html": true,
+		"all/archive/3/rss.xml": false, "all/archive/3/index.html": false, "item/2020/01/02/x-abcdef.html": false,
+		"sitemap.xml": false, "sitemap/items-1.xml": false, "favicon.ico": false, "category/feeds.opml": false,
+	} {
+		if got := filetype.Polled(rel); got != want {
+			t.Errorf("Polled(%q) = %v, want %v", rel, got, want)
+		}
+	}
+}

@@ -87,23 +87,29 @@ func (b *Batch) WriteChecked(rel string, data []byte, check func() error) (bool,
 	}
 	var variants []staged
 	var fresh []filetype.Coding // variants to compress and stage
+	polled := filetype.Polled(rel)
+	want := b.dir.Precompress && polled && precompressible(rel, len(data))
 	for _, c := range filetype.Codings {
 		v := staged{rel: rel + c.Ext, path: path + c.Ext, variant: true}
 		switch {
-		case b.dir.Precompress && precompressible(rel, len(data)):
+		case want:
 			if !changed {
 				if _, err := fsys.Stat(v.path); err == nil {
 					continue
 				}
 			}
 			fresh = append(fresh, c)
-		case changed:
+		case changed || !polled:
+			// A variant goes before its file changes, or a server picking
+			// variants by name would serve it for newer bytes; and from
+			// beside a file that no longer gets any (an archive page
+			// written by an older feedpub), whether or not it changes.
 			if _, err := fsys.Lstat(v.path); err != nil {
-				continue // none to go stale
+				continue // none
 			}
 			v.remove = true
 		default:
-			continue
+			continue // precompression off: an unchanged file keeps its right variants
 		}
 		variants = append(variants, v)
 	}

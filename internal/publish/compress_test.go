@@ -154,3 +154,47 @@ func TestVariantsNeverGoStale(t *testing.T) {
 		t.Errorf("left in all/: %v, want rss.xml alone", entries)
 	}
 }
+
+// Only what is polled gets variants; an archive page written by an older
+// feedpub, with variants, loses them at its next write even unchanged.
+func TestVariantsOnlyForPolledFiles(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	on := publish.Dir{Root: root, Precompress: true}
+	b := on.NewBatch()
+	for _, rel := range []string{"all/rss.xml", "all/index.html", "all/archive/1/rss.xml", "all/archive/1/index.html", "item/2020/01/02/x-abcdef.html", "sitemap/items-1.xml"} {
+		if _, err := b.Write(rel, feed); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commit(t, b)
+	for rel, want := range map[string]bool{"all/rss.xml": true, "all/index.html": true, "all/archive/1/rss.xml": false,
+		"all/archive/1/index.html": false, "item/2020/01/02/x-abcdef.html": false, "sitemap/items-1.xml": false} {
+		for _, ext := range []string{".gz", ".br"} {
+			if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(rel+ext))); (err == nil) != want {
+				t.Errorf("%s%s exists: %v, want %v", rel, ext, err == nil, want)
+			}
+		}
+	}
+
+	old := filepath.Join(root, "all", "archive", "1", "atom.xml")
+	os.WriteFile(old, feed, 0o644)
+	os.WriteFile(old+".gz", []byte("stale"), 0o644)
+	os.WriteFile(old+".br", []byte("stale"), 0o644)
+	b = on.NewBatch()
+	if changed, _ := b.Write("all/archive/1/atom.xml", feed); changed {
+		t.Error("unchanged archive page reported as changed")
+	}
+	if got, want := b.Changes(), []string{"all/archive/1/atom.xml.gz", "all/archive/1/atom.xml.br"}; !slices.Equal(got, want) {
+		t.Errorf("Changes = %v, want %v", got, want)
+	}
+	commit(t, b)
+	entries, _ := os.ReadDir(filepath.Dir(old))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !slices.Contains(names, "atom.xml") || slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "atom.xml.") }) {
+		t.Errorf("left beside the archive page: %v", names)
+	}
+}

@@ -269,14 +269,6 @@ func (s *scanner) publishDocs(ctx context.Context, dirs []string) error {
 	return s.db.Update(func(tx *store.Tx) error { return tx.ClearDirty(done) })
 }
 
-// plain is the output without precompressed variants, for files fetched
-// rarely (item pages, the sitemap's parts).
-func (s *scanner) plain() publish.Dir {
-	d := s.out
-	d.Precompress = false
-	return d
-}
-
 // workers is how many documents render at once.
 func (s *scanner) workers() int {
 	if s.opts.Workers > 0 {
@@ -471,10 +463,8 @@ func (s *scanner) publishPages(ctx context.Context) error {
 		if len(items) == 0 {
 			break
 		}
-		// Item pages get no precompressed variants: read once by a person
-		// who followed a link, not polled, they are cheap to compress on
-		// the fly, and variants would triple the files of a first scan.
-		b := s.plain().NewBatch()
+		// Item pages get no precompressed variants (filetype.Polled).
+		b := s.out.NewBatch()
 		ok := make([]bool, len(items))
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(s.workers())
@@ -539,7 +529,7 @@ func (s *scanner) stageIndex(feeds []*model.Feed) (index, sitemap *publish.Batch
 	}
 	render.SortListed(listed)
 	b := s.out.NewBatch()
-	sitemap = s.plain().NewBatch()
+	sitemap = s.out.NewBatch()
 	var g errgroup.Group
 	g.Go(func() error { return s.stageSitemap(sitemap, b, listed) })
 	for _, l := range []struct {

@@ -75,7 +75,7 @@ func (s *scanner) publishSitemapItems(ctx context.Context, dirty []string) error
 	if len(marks) == 0 {
 		return nil
 	}
-	b := s.plain().NewBatch() // large, fetched rarely: no variants
+	b := s.out.NewBatch()
 	size := s.sitemapSize()
 	for _, m := range marks {
 		if err := ctx.Err(); err != nil {
