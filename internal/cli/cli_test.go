@@ -78,7 +78,7 @@ func TestScanExitCodesAndSummary(t *testing.T) {
 	if r.code != cli.ExitOK {
 		t.Fatalf("first scan exit %d: %s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stderr, `msg="scan finished" files_new=5 files_changed=0 files_unchanged=0 files_failed=0 items_new=45 items_updated=0 feeds_regenerated=12 files_written=98`) {
+	if !strings.Contains(r.stderr, `msg="scan finished" files_new=5 files_changed=0 files_unchanged=0 files_failed=0 items_new=45 items_updated=0 feeds_regenerated=12 files_written=99`) {
 		t.Errorf("summary line missing:\n%s", r.stderr)
 	}
 	r = feedpub(t, nil, append([]string{"scan"}, flags...)...)

@@ -61,11 +61,20 @@ func Of(rel string) (contentType string, compressible bool) {
 const ImmutableCacheControl = "public, max-age=31536000, immutable"
 
 // Immutable reports whether the file at rel never changes once written:
-// the files of an archive page. Everything else may change with the next
-// scan.
+// the files of an archive page, and the pages' stylesheet, named after its
+// hash. Everything else may change with the next scan.
 func Immutable(rel string) bool {
+	if Stylesheet(rel) {
+		return true
+	}
 	_, _, ok := model.SplitArchiveDir(path.Dir(rel))
 	return ok
+}
+
+// Stylesheet reports whether rel is the pages' stylesheet,
+// style.<hash>.css at the root.
+func Stylesheet(rel string) bool {
+	return !strings.Contains(rel, "/") && strings.HasPrefix(rel, "style.") && strings.HasSuffix(rel, ".css")
 }
 
 // Polled reports whether the file at rel is fetched over and over by

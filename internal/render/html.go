@@ -2,6 +2,8 @@ package render
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"strings"
@@ -12,26 +14,46 @@ import (
 
 // The HTML pages are plain HTML and CSS, readable on a phone, with no
 // script: the Content-Security-Policy forbids any, so a title that smuggled
-// markup past the escaping still could not run.
-const csp = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'"
+// markup past the escaping still could not run. Styles come only from the
+// site's own stylesheet, never inline.
+const csp = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'"
 
-// style is trusted, constant CSS: typed so html/template keeps it.
-const style template.CSS = `
-*{box-sizing:border-box}
+// stylesheet is the one stylesheet of every page, the index included.
+// It is published once, under a name that carries its hash (Stylesheet),
+// so it can be cached for good and a change reaches every reader.
+const stylesheet = `*{box-sizing:border-box}
 body{font:17px/1.55 system-ui,-apple-system,"Segoe UI",sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#1d1d1f;background:#fff;overflow-wrap:anywhere}
 header{font-size:.95rem;border-bottom:1px solid #ddd;padding-bottom:.5rem}
 h1{font-size:1.5rem;line-height:1.25;margin:1rem 0 .5rem}
 h2{font-size:1.15rem;margin:1.75rem 0 .5rem}
 a{color:#0645ad}
 .meta{color:#555;font-size:.9rem}
-ol.items{list-style:none;padding:0;margin:0}
-ol.items li{padding:.65rem 0;border-bottom:1px solid #eee}
+ol.items,ul.feeds{list-style:none;padding:0;margin:0}
+ol.items li,ul.feeds li{padding:.65rem 0;border-bottom:1px solid #eee}
 ol.items a.title{font-weight:600;text-decoration:none}
 nav.pages{margin:1.5rem 0;display:flex;flex-wrap:wrap;gap:1rem}
 ul.tags{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.5rem}
 ul.tags li{background:#f2f2f5;border-radius:.4rem;padding:.1rem .5rem}
 footer{margin-top:2rem;border-top:1px solid #ddd;padding-top:.5rem;font-size:.85rem;color:#666}
 `
+
+// Stylesheet returns the stylesheet's file name under the output
+// directory (style.<hash>.css) and its bytes.
+func Stylesheet() (name string, data []byte) {
+	return stylesheetName, []byte(stylesheet)
+}
+
+var stylesheetName = func() string {
+	sum := sha256.Sum256([]byte(stylesheet))
+	return "style." + hex.EncodeToString(sum[:6]) + ".css"
+}()
+
+// styleHref is the stylesheet's URL relative to the page at rel: it
+// works wherever the site is served from, which 'self' in the policy
+// then allows.
+func styleHref(rel string) string {
+	return strings.Repeat("../", strings.Count(rel, "/")) + stylesheetName
+}
 
 var pageTmpl = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <html lang="{{.Lang}}">
@@ -41,8 +63,8 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <meta http-equiv="Content-Security-Policy" content="{{.CSP}}">
 <meta name="referrer" content="no-referrer">
 <title>{{.Title}}</title>
-{{- range .Feeds}}{{.Head}}{{end}}
-<style>{{.Style}}</style>
+{{- range .Discover}}{{.Head}}{{end}}
+<link rel="stylesheet" href="{{.Style}}">
 </head>
 <body>
 <header><a href="{{.Home}}">{{.Site}}</a></header>
@@ -141,8 +163,9 @@ type pageItem struct {
 }
 
 type page struct {
-	Style                        template.CSS
+	Style                        string
 	Lang, CSP, Title, Site, Home string
+	Discover                     []feedFragment // autodiscovered in the head
 	Heading, Description         string
 	Feeds                        []feedFragment
 	Entries                      []pageEntry
@@ -150,8 +173,9 @@ type page struct {
 	Item                         *pageItem
 }
 
-func (s *Site) page(title string) page {
-	return page{Lang: s.Language, CSP: csp, Style: style, Title: title, Site: s.Title, Home: s.HomeURL()}
+// page starts the page at rel (a path under the output directory).
+func (s *Site) page(rel, title string) page {
+	return page{Lang: s.Language, CSP: csp, Style: styleHref(rel), Title: title, Site: s.Title, Home: s.HomeURL()}
 }
 
 // feedLinks are the advertised formats of the document at dir.
@@ -176,14 +200,14 @@ func (s *Site) day(t time.Time) (day, iso string) {
 // formats and to its neighbouring archive pages.
 func HTML(s *Site, d *Doc) ([]byte, error) {
 	title := d.Title(s)
-	p := s.page(title)
+	p := s.page(d.Dir()+"/"+HTMLFile, title)
 	p.Heading, p.Description = title, d.Description(s)
 	// Subscribing to an archive page makes no sense: offer the feed itself.
 	f, err := s.fragment(d.Feed.Path, (&Doc{Feed: d.Feed, Name: d.Name}).Title(s), "")
 	if err != nil {
 		return nil, err
 	}
-	p.Feeds = []feedFragment{f}
+	p.Feeds, p.Discover = []feedFragment{f}, []feedFragment{f}
 	for _, e := range d.Entries {
 		pe := pageEntry{Href: s.ItemURL(e.Item), Title: e.Title}
 		pe.Day, pe.ISO = s.day(e.Published)
@@ -205,7 +229,7 @@ func HTML(s *Site, d *Doc) ([]byte, error) {
 
 // ItemPage renders the permalink page of one item.
 func ItemPage(s *Site, e Entry) ([]byte, error) {
-	p := s.page(e.Title + " — " + s.Title)
+	p := s.page(e.Item.Page, e.Title+" — "+s.Title)
 	p.Heading = e.Title
 	it := &pageItem{Paragraphs: strings.Split(e.Description, "\n\n")}
 	if e.Description == "" {
@@ -226,7 +250,10 @@ func ItemPage(s *Site, e Entry) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.Feeds = []feedFragment{all}
+	// The head autodiscovers the combined feed only: readers and browsers
+	// offer one feed of a page, and the item's own feeds are linked in
+	// the body, where a person picks one.
+	p.Feeds, p.Discover = []feedFragment{all}, []feedFragment{all}
 	for _, r := range append(append([]Ref(nil), e.Categories...), e.Listings...) {
 		f, err := s.fragment(r.Path, r.Name+" — "+s.Title, r.Name)
 		if err != nil {

@@ -44,7 +44,7 @@ type indexPage struct {
 	CSP                  string
 	All                  *indexFeed
 	Categories, Listings []indexFeed
-	OPML, Sitemap        string
+	OPML, Sitemap, Style string
 	Discover             []indexFeed
 }
 
@@ -67,12 +67,7 @@ var indexTmpl = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 <link rel="alternate" type="application/feed+json" title="{{.Title}} (JSON Feed)" href="{{.JSON}}">
 {{- end}}
 {{- end}}
-<style>
-body{font:16px/1.5 system-ui,sans-serif;max-width:48rem;margin:0 auto;padding:1rem;color:#222;background:#fff}
-h1{font-size:1.6rem;margin:.5rem 0}h2{font-size:1.2rem;margin-top:2rem}
-ul{list-style:none;padding:0}li{padding:.5rem 0;border-bottom:1px solid #ddd;overflow-wrap:anywhere}
-.meta{color:#555;font-size:.9rem}a{color:#0645ad}
-</style>
+<link rel="stylesheet" href="{{.Style}}">
 </head>
 <body>
 <h1>{{.Site.Title}}</h1>
@@ -80,15 +75,15 @@ ul{list-style:none;padding:0}li{padding:.5rem 0;border-bottom:1px solid #ddd;ove
 <p>Subscribe to every feed at once: <a href="{{.OPML}}" type="text/x-opml">OPML list</a>. Every page: <a href="{{.Sitemap}}" type="application/xml">sitemap</a>.</p>
 {{- with .All}}
 <h2>Everything</h2>
-<ul>{{template "feed" .}}</ul>
+<ul class="feeds">{{template "feed" .}}</ul>
 {{- end}}
 {{- if .Categories}}
 <h2>Categories</h2>
-<ul>{{range .Categories}}{{template "feed" .}}{{end}}</ul>
+<ul class="feeds">{{range .Categories}}{{template "feed" .}}{{end}}</ul>
 {{- end}}
 {{- if .Listings}}
 <h2>Listings</h2>
-<ul>{{range .Listings}}{{template "feed" .}}{{end}}</ul>
+<ul class="feeds">{{range .Listings}}{{template "feed" .}}{{end}}</ul>
 {{- end}}
 </body>
 </html>
@@ -109,7 +104,7 @@ const MaxDiscoveredListings = 24
 
 // Index renders the page that lists every feed and autodiscovers them.
 func Index(s *Site, ls []Listed) ([]byte, error) {
-	p := indexPage{Site: s, CSP: csp, OPML: s.URL(OPMLFile), Sitemap: s.URL(SitemapFile)}
+	p := indexPage{Site: s, CSP: csp, OPML: s.URL(OPMLFile), Sitemap: s.URL(SitemapFile), Style: styleHref(IndexFile)}
 	for _, l := range ls {
 		f := indexFeed{
 			Title: (&Doc{Feed: l.Feed, Name: l.Name}).Title(s),

@@ -151,6 +151,10 @@ func (s *scanner) publishFeeds(ctx context.Context) error {
 			}
 		}
 	}
+	// The stylesheet every page links to, before any page.
+	if err := s.publishStylesheet(); err != nil {
+		return err
+	}
 	s.progress.start(PhasePages, pendingPages)
 	if err := s.publishPages(ctx); err != nil {
 		return err
@@ -436,6 +440,18 @@ func union(a, b []uint64) []uint64 {
 		}
 	}
 	return out
+}
+
+// publishStylesheet writes the pages' stylesheet under its hashed name
+// unless it is there already. A new feedpub with another stylesheet
+// writes a new file: the old one stays for pages cached with it.
+func (s *scanner) publishStylesheet() error {
+	name, data := render.Stylesheet()
+	b := s.out.NewBatch()
+	if _, err := b.Write(name, data); err != nil {
+		return fmt.Errorf("scan: %w", err)
+	}
+	return s.commit(b)
 }
 
 // publishPages regenerates the item pages marked dirty, or all of them,

@@ -247,8 +247,8 @@ var plainBodies = map[int]string{
 }
 
 // csp is the Content-Security-Policy of pages (HTML, SVG): they need
-// nothing but their own inline style and images.
-const csp = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+// nothing but the site's own stylesheet and images.
+const csp = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // preparePlain prepares the short answers. 404s carry the same max-age as
 // files: a missing feed can only appear with the next scan.

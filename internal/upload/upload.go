@@ -179,7 +179,8 @@ func queueAll(db *store.DB, opts Options) error {
 // to itself. A precompressed variant goes with its file.
 func Tiers(rels []string) [][]string {
 	const (
-		items    = iota // item pages link to feed pages, which exist once a category does
+		assets   = iota // the stylesheet every page links to
+		items           // item pages link to feed pages, which exist once a category does
 		archives        // full archive pages link to item pages
 		feeds           // subscription documents and feed pages link to both
 		top             // index.html and feeds.opml link to every feed
@@ -190,6 +191,8 @@ func Tiers(rels []string) [][]string {
 		main, _, _ := filetype.SplitVariant(rel)
 		t := feeds
 		switch {
+		case filetype.Stylesheet(main):
+			t = assets
 		case strings.HasPrefix(main, "item/"):
 			t = items
 		case filetype.Immutable(main):

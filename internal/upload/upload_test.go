@@ -70,7 +70,7 @@ func (b *bucket) reset() []string {
 
 // site is an output directory as a scan leaves it.
 var site = []string{
-	"index.html", "index.html.gz", "index.html.br", "feeds.opml",
+	"style.0123456789ab.css", "index.html", "index.html.gz", "index.html.br", "feeds.opml",
 	"all/rss.xml", "all/rss.xml.gz", "all/rss.xml.br", "all/atom.xml", "all/feed.json", "all/index.html",
 	"all/archive/1/rss.xml", "all/archive/1/rss.xml.gz", "all/archive/1/feed.json",
 	"category/news/rss.xml", "category/news/archive/2/atom.xml",
@@ -123,14 +123,16 @@ func (e *env) pending() []string {
 // tierOf is the tier a key must be uploaded in.
 func tierOf(key string) int {
 	switch {
-	case strings.Contains(key, "/item/"):
+	case strings.HasSuffix(key, ".css"):
 		return 0
-	case strings.Contains(key, "/archive/"):
+	case strings.Contains(key, "/item/"):
 		return 1
+	case strings.Contains(key, "/archive/"):
+		return 2
 	case strings.Count(key, "/") == 1:
-		return 3
+		return 4
 	}
-	return 2
+	return 3
 }
 
 // checkOrder fails if an object was stored before one of an earlier tier
@@ -152,6 +154,7 @@ func TestTiers(t *testing.T) {
 	t.Parallel()
 	got := upload.Tiers(site)
 	want := [][]string{
+		{"style.0123456789ab.css"},
 		{"item/2017/10/31/rokin-labour-banks-467a7c.html", "item/2017/10/31/rokin-labour-banks-467a7c.html.br", "item/2017/11/01/another-1b2c3d.html"},
 		{"all/archive/1/rss.xml", "all/archive/1/rss.xml.gz", "all/archive/1/feed.json", "category/news/archive/2/atom.xml"},
 		{"all/rss.xml", "all/rss.xml.gz", "all/rss.xml.br", "all/atom.xml", "all/feed.json", "all/index.html", "category/news/rss.xml"},
@@ -276,7 +279,7 @@ func TestAFailedUploadStaysPendingAndNothingLinksToIt(t *testing.T) {
 	calls := b.reset()
 	checkOrder(t, calls)
 	for _, c := range calls {
-		if tierOf(c) > 1 {
+		if tierOf(c) > 2 {
 			t.Errorf("%s uploaded after a failure in the archive tier", c)
 		}
 	}
