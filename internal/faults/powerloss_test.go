@@ -252,11 +252,11 @@ func phase(op, name string) string {
 
 func TestPowerLoss(t *testing.T) {
 	cuts := 20 // scripts/test runs 60 more, the full run 300 (docs/development.md)
+	if testing.Short() || raceDetector {
+		cuts = 4
+	}
 	if n, err := strconv.Atoi(os.Getenv("FEEDPUB_POWER_CUTS")); err == nil && n > 0 {
 		cuts = n
-	}
-	if testing.Short() {
-		cuts = 10
 	}
 	dir := t.TempDir()
 	first, both := filepath.Join(dir, "first"), filepath.Join(dir, "both")
