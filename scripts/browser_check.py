@@ -58,6 +58,7 @@ def main():
                         scripts: document.scripts.length,
                         images: document.images.length,
                         csp: !!document.querySelector('meta[http-equiv="Content-Security-Policy"]'),
+                        styled: getComputedStyle(document.body).maxWidth !== 'none',
                         scrollWidth: d.scrollWidth, clientWidth: d.clientWidth,
                         h1: (document.querySelector('h1') || {}).textContent || '',
                     };""")
@@ -66,6 +67,8 @@ def main():
                     failures.append("%s: a script or injected element exists: %r" % (where, state))
                 if not state["csp"]:
                     failures.append("%s: no Content-Security-Policy" % where)
+                if not state["styled"]:
+                    failures.append("%s: the stylesheet did not apply" % where)
                 if state["scrollWidth"] > state["clientWidth"]:
                     failures.append("%s: content overflows: %d > %d px" % (where, state["scrollWidth"], state["clientWidth"]))
                 if name == "item" and state["h1"] != HOSTILE:

@@ -20,9 +20,12 @@ import (
 	"github.com/feedpub/feedpub/internal/store"
 )
 
-// renderVersion changes whenever the same data renders to different bytes,
-// so that an upgrade regenerates every document once.
-const renderVersion = "3"
+// renderVersion changes whenever the same data renders to different bytes
+// or different files go beside them, so that an upgrade regenerates every
+// document once. 4: pages link the stylesheet instead of inlining it (the
+// server's CSP no longer allows inline style), archive pages lose their
+// variants.
+const renderVersion = "4"
 
 // renderKey identifies everything besides items that shapes the output.
 // When it changes (base URL, title, limit, zone, a new feedpub), every

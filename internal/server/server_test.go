@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedpub/feedpub/internal/render"
 	"github.com/feedpub/feedpub/internal/server"
 )
 
@@ -342,6 +343,13 @@ func TestCacheControl(t *testing.T) {
 		}
 		if got := s.get("/category/archive/atom.xml").get("Cache-Control"); got != "public, max-age=90" {
 			t.Errorf("feed named archive: Cache-Control %q", got)
+		}
+		// The pages' stylesheet is named after its content: immutable too.
+		name, css := render.Stylesheet()
+		write(t, filepath.Join(s.dir, name), string(css))
+		r := s.get("/"+name, "Accept-Encoding: gzip")
+		if r.code != 200 || r.get("Cache-Control") != "public, max-age=31536000, immutable" || r.get("Content-Type") != "text/css; charset=utf-8" {
+			t.Errorf("stylesheet: %d, Cache-Control %q, Content-Type %q", r.code, r.get("Cache-Control"), r.get("Content-Type"))
 		}
 		if _, err := server.New(server.Options{Dir: t.TempDir(), MaxAge: -time.Second}); err == nil {
 			t.Error("negative max-age accepted")
