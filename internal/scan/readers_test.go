@@ -96,6 +96,16 @@ func TestHostileTitlesReadAsWrittenByEveryReader(t *testing.T) {
 			return nil
 		}
 		docs++
+		if strings.Contains(p, "/listing/hostile-titles") {
+			// What each reader shows, for the note of a change.
+			readers := []string{"gofeed", "plain-text reader"}
+			if d.Name() == "feed.json" {
+				readers = []string{"converting reader", "gofeed"}
+			}
+			for i, title := range titles {
+				t.Logf("%s, %s: %q", d.Name(), readers[i%2], title)
+			}
+		}
 		for _, title := range titles {
 			if shown := strings.ReplaceAll(title, "\u2060", ""); !want[shown] { // U+2060 shows as nothing
 				t.Errorf("%s: title reads %q, which no listing wrote", p, shown)
