@@ -2,6 +2,7 @@ package scan_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"html"
 	"os"
@@ -139,4 +140,67 @@ func atomTitleTypes(t *testing.T, data []byte) []string {
 		types = append(types, e.Title.Type)
 	}
 	return types
+}
+
+// TestEveryJSONFeedOfTheCorpusIsTakenWhole scans the whole bad-input
+// corpus with the hostile listing and hands every JSON Feed document,
+// archive pages included, to the converting reader: each keeps every item,
+// titles as stored.
+func TestEveryJSONFeedOfTheCorpusIsTakenWhole(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, false)
+	e.cfg.Limit = 10 // archive pages too
+	files, err := filepath.Glob(filepath.Join("testdata", "corpus", "*.txt"))
+	if err != nil || len(files) < 20 {
+		t.Fatalf("corpus files: %d, %v", len(files), err)
+	}
+	for _, p := range append(files, "../../testdata/listings/hostile.txt") {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.write(filepath.Base(p), string(data))
+	}
+	e.scan()
+	docs, items := 0, 0
+	err = filepath.WalkDir(e.cfg.OutDir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.Name() != "feed.json" {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		got, err := readertest.JSONAsRSS(data)
+		if err != nil {
+			t.Errorf("%s: the converting reader drops the document: %v", p, err)
+			return nil
+		}
+		var doc struct {
+			Items []struct {
+				Title string `json:"title"`
+			} `json:"items"`
+		}
+		if err := json.Unmarshal(data, &doc); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if len(got) != len(doc.Items) {
+			t.Errorf("%s: the converting reader keeps %d items of %d", p, len(got), len(doc.Items))
+			return nil
+		}
+		for i, it := range got {
+			if it.Title != doc.Items[i].Title {
+				t.Errorf("%s: item %d reads %q, want %q", p, i, it.Title, doc.Items[i].Title)
+			}
+		}
+		docs, items = docs+1, items+len(got)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if docs < 20 || items == 0 {
+		t.Fatalf("%d JSON Feed documents, %d items: the scan published too little", docs, items)
+	}
+	t.Logf("%d JSON Feed documents, %d items, all taken whole by the converting reader", docs, items)
 }

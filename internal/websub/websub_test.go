@@ -3,7 +3,9 @@ package websub_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -86,6 +88,31 @@ func pings(hubs []string, topics ...string) []store.Ping {
 }
 
 var topics = []string{"https://example.org/all/rss.xml", "https://example.org/all/atom.xml", "https://example.org/all/feed.json"}
+
+// A hub of either generation finds the topic: PubSubHubbub hubs read
+// hub.url, the WebSub test suite sends hub.topic.
+func TestAPingNamesItsTopicAsBothHubURLAndHubTopic(t *testing.T) {
+	t.Parallel()
+	forms := make(chan url.Values, 1)
+	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			t.Errorf("hub: %v", err)
+		}
+		forms <- r.PostForm
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(hub.Close)
+	n := notifier(&clock{}, nil, websub.Options{})
+	if res := n.Send(t.Context(), pings([]string{hub.URL}, topics[0])); len(res.Sent) != 1 {
+		t.Fatalf("result %+v", res)
+	}
+	got := <-forms
+	want := url.Values{"hub.mode": {"publish"}, "hub.url": {topics[0]}, "hub.topic": {topics[0]}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("hub received %v, want %v", got, want)
+	}
+	t.Logf("hub received %s", got.Encode())
+}
 
 func TestEveryPingReachesItsHubOnce(t *testing.T) {
 	t.Parallel()
