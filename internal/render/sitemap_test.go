@@ -1,8 +1,6 @@
 package render_test
 
 import (
-	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,20 +30,7 @@ func TestSitemapGolden(t *testing.T) {
 		if err := feedcheck.Check(feedcheck.Sitemap, got); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
-		path := filepath.Join("testdata", "golden", name)
-		if *update {
-			if err := os.WriteFile(path, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run with -update to create it)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from the golden file (run with -update, then read the diff):\n%s", path, got)
-		}
+		golden(t, filepath.Join("testdata", "golden", name), got)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"path/filepath"
 	"sort"
@@ -89,6 +90,16 @@ func (f *FS) lookup(name string) (parent, node *inode, base string, err error) {
 	return d, d.entries[base], base, nil
 }
 
+// existing is lookup of a name that must exist; op names the call in
+// the error.
+func (f *FS) existing(op, name string) (parent, node *inode, base string, err error) {
+	parent, node, base, err = f.lookup(name)
+	if err == nil && node == nil {
+		err = &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
+	}
+	return parent, node, base, err
+}
+
 // write counts a write and runs BeforeWrite; f.mu is held.
 func (f *FS) write(op, name string) error {
 	if f.cut {
@@ -127,10 +138,7 @@ func (f *FS) Writes() int {
 func (f *FS) ReadFile(name string) ([]byte, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	_, n, _, err := f.lookup(name)
-	if err == nil && n == nil {
-		err = &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
-	}
+	_, n, _, err := f.existing("open", name)
 	if err != nil {
 		return nil, err
 	}
@@ -143,10 +151,7 @@ func (f *FS) ReadFile(name string) ([]byte, error) {
 func (f *FS) Stat(name string) (fs.FileInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	_, n, _, err := f.lookup(name)
-	if err == nil && n == nil {
-		err = &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
-	}
+	_, n, _, err := f.existing("stat", name)
 	if err != nil {
 		return nil, err
 	}
@@ -199,10 +204,7 @@ func (f *FS) WriteFile(name string, data []byte) error {
 func (f *FS) SyncFile(name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	_, n, _, err := f.lookup(name)
-	if err == nil && n == nil {
-		err = &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
-	}
+	_, n, _, err := f.existing("open", name)
 	if err != nil {
 		return err
 	}
@@ -215,27 +217,16 @@ func (f *FS) SyncFile(name string) error {
 
 func syncInode(n *inode) {
 	if n.dir {
-		n.durable = clone(n.entries)
+		n.durable = maps.Clone(n.entries)
 	} else {
 		n.synced = append([]byte{}, n.data...)
 	}
 }
 
-func clone(m map[string]*inode) map[string]*inode {
-	out := make(map[string]*inode, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
 func (f *FS) Rename(from, to string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	fp, n, fb, err := f.lookup(from)
-	if err == nil && n == nil {
-		err = &fs.PathError{Op: "rename", Path: from, Err: fs.ErrNotExist}
-	}
+	fp, n, fb, err := f.existing("rename", from)
 	if err != nil {
 		return err
 	}
@@ -257,10 +248,7 @@ func (f *FS) Rename(from, to string) error {
 func (f *FS) Remove(name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	parent, n, base, err := f.lookup(name)
-	if err == nil && n == nil {
-		err = &fs.PathError{Op: "remove", Path: name, Err: fs.ErrNotExist}
-	}
+	parent, _, base, err := f.existing("remove", name)
 	if err != nil {
 		return err
 	}
