@@ -6,12 +6,15 @@
 // With -hugo DIR it also writes the same distinct items as a Hugo site
 // (one content file per item; RSS, Atom and JSON Feed of the home page
 // and of every category, 50 items each), so that benchmarks can compare
-// with Hugo on the same data.
+// with Hugo on the same data. With -hugo-pages DIR it writes that site a
+// second time, with a minimal HTML page rendered for each item too: the
+// anchor for a first scan, which writes every item's page.
 package main
 
 import (
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -30,6 +33,7 @@ func main() {
 	flag.Uint64Var(&p.Seed, "seed", 1, "random seed: the same seed writes the same files")
 	flag.IntVar(&p.Start, "start", 0, "number of the first file, to add files to an existing set")
 	hugo := flag.String("hugo", "", "also write the distinct items as a Hugo site in this directory")
+	hugoPages := flag.String("hugo-pages", "", "also write them as a Hugo site that renders an HTML page per item")
 	flag.Parse()
 	if *out == "" || p.Files < 0 || p.ItemsPerFile < 1 || p.Shared < 0 || p.Shared > 1 {
 		flag.Usage()
@@ -37,16 +41,23 @@ func main() {
 	}
 	g := gen.New(p)
 	var hugoErr error
-	if *hugo != "" {
-		if err := writeHugoSite(*hugo); err != nil {
+	var sites []hugoSite
+	for _, s := range []hugoSite{{*hugo, false}, {*hugoPages, true}} {
+		if s.dir == "" {
+			continue
+		}
+		if err := writeHugoSite(s); err != nil {
 			fmt.Fprintln(os.Stderr, "feedpub-gen:", err)
 			os.Exit(1)
 		}
-		n := 0
-		g.OnItem = func(it gen.Item) {
-			n++
+		sites = append(sites, s)
+	}
+	n := 0
+	g.OnItem = func(it gen.Item) {
+		n++
+		for _, s := range sites {
 			if hugoErr == nil {
-				hugoErr = writeHugoItem(*hugo, n, it)
+				hugoErr = writeHugoItem(s, n, it)
 			}
 		}
 	}
@@ -91,9 +102,28 @@ category = "categories"
 `,
 }
 
-func writeHugoSite(dir string) error {
-	for name, text := range hugoFiles {
-		path := filepath.Join(dir, filepath.FromSlash(name))
+// hugoPage is the layout of an item's page in a site that renders them:
+// its title, date, categories and description, as feedpub's item page has.
+const hugoPage = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}</title><link rel="stylesheet" href="/style.css"></head>
+<body><h1>{{ .Title }}</h1><p><time datetime="{{ .Date.Format "2006-01-02" }}">{{ .Date.Format "2 January 2006" }}</time></p>
+<p>{{ .Params.description }}</p>{{ with .Params.categories }}<ul>{{ range . }}<li>{{ . }}</li>{{ end }}</ul>{{ end }}</body></html>
+`
+
+// hugoSite is a Hugo site to write: feeds only, or feeds and item pages.
+type hugoSite struct {
+	dir   string
+	pages bool
+}
+
+func writeHugoSite(s hugoSite) error {
+	files := hugoFiles
+	if s.pages {
+		files = maps.Clone(hugoFiles)
+		files["layouts/_default/single.html"] = hugoPage
+	}
+	for name, text := range files {
+		path := filepath.Join(s.dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return err
 		}
@@ -101,10 +131,10 @@ func writeHugoSite(dir string) error {
 			return err
 		}
 	}
-	return os.MkdirAll(filepath.Join(dir, "content", "items"), 0o755)
+	return os.MkdirAll(filepath.Join(s.dir, "content", "items"), 0o755)
 }
 
-func writeHugoItem(dir string, n int, it gen.Item) error {
+func writeHugoItem(s hugoSite, n int, it gen.Item) error {
 	var b strings.Builder
 	b.WriteString("---\ntitle: " + strconv.Quote(it.Title) + "\n")
 	b.WriteString("date: " + it.Date.Format("2006-01-02") + "T12:00:00Z\n")
@@ -112,7 +142,10 @@ func writeHugoItem(dir string, n int, it gen.Item) error {
 		b.WriteString("categories: [" + strconv.Quote(it.Label) + "]\n")
 	}
 	b.WriteString("description: " + strconv.Quote(it.Description) + "\n")
-	// Listed in the feeds, but no HTML page: feedpub's feeds are compared.
-	b.WriteString("_build:\n  render: never\n  list: always\n---\n")
-	return os.WriteFile(filepath.Join(dir, "content", "items", fmt.Sprintf("%07d.md", n)), []byte(b.String()), 0o644)
+	if !s.pages {
+		// Listed in the feeds, but no HTML page: feedpub's feeds are compared.
+		b.WriteString("_build:\n  render: never\n  list: always\n")
+	}
+	b.WriteString("---\n")
+	return os.WriteFile(filepath.Join(s.dir, "content", "items", fmt.Sprintf("%07d.md", n)), []byte(b.String()), 0o644)
 }
