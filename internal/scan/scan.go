@@ -52,8 +52,9 @@ type Options struct {
 	// real one. The power-loss harness gives one that loses what was not
 	// made durable.
 	FS publish.FS
-	// SitemapSize is the URLs per sitemap file; 0 means the protocol's
-	// 50,000. Tests lower it to see files split.
+	// SitemapSize is the URLs per sitemap file; 0 means 1,000 item pages
+	// or the protocol's 50,000 feed and archive pages. Tests lower it to
+	// see files split.
 	SitemapSize int
 }
 
