@@ -192,12 +192,19 @@ func OPML(s *Site, ls []Listed) ([]byte, error) {
 			doc.Body = append(doc.Body, g)
 		}
 	}
+	return encodeXML("opml", doc)
+}
+
+// encodeXML writes v as an indented XML document ending in a newline:
+// the OPML list and the sitemap files (the feeds go through gorilla's
+// writer, see writeXML).
+func encodeXML(what string, v any) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)
 	enc := xml.NewEncoder(&buf)
 	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return nil, fmt.Errorf("render: opml: %w", err)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("render: encode %s: %w", what, err)
 	}
 	buf.WriteByte('\n')
 	return buf.Bytes(), nil

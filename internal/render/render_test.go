@@ -128,17 +128,11 @@ func TestHostileTextSurvivesEveryFormatExactlyOnce(t *testing.T) {
 // htmlTyped reports whether Atom entry i's title is declared type="html".
 func htmlTyped(t *testing.T, data []byte, i int) bool {
 	t.Helper()
-	var feed struct {
-		Entries []struct {
-			Title struct {
-				Type string `xml:"type,attr"`
-			} `xml:"title"`
-		} `xml:"entry"`
-	}
-	if err := xml.Unmarshal(data, &feed); err != nil {
+	types, err := readertest.AtomTitleTypes(data)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return feed.Entries[i].Title.Type == "html"
+	return types[i] == "html"
 }
 
 func TestRSSFollowsTheBestPracticeProfile(t *testing.T) {

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"bytes"
 	"encoding/xml"
 	"fmt"
 	"time"
@@ -69,16 +68,12 @@ func sitemapXML(v any, n int) ([]byte, error) {
 	if n > SitemapMaxURLs {
 		return nil, fmt.Errorf("render: sitemap of %d entries, over the protocol's %d", n, SitemapMaxURLs)
 	}
-	var buf bytes.Buffer
-	buf.WriteString(xml.Header)
-	enc := xml.NewEncoder(&buf)
-	enc.Indent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("render: encode sitemap: %w", err)
+	data, err := encodeXML("sitemap", v)
+	if err != nil {
+		return nil, err
 	}
-	buf.WriteByte('\n')
-	if buf.Len() > SitemapMaxBytes {
-		return nil, fmt.Errorf("render: sitemap of %d bytes, over the protocol's %d", buf.Len(), SitemapMaxBytes)
+	if len(data) > SitemapMaxBytes {
+		return nil, fmt.Errorf("render: sitemap of %d bytes, over the protocol's %d", len(data), SitemapMaxBytes)
 	}
-	return buf.Bytes(), nil
+	return data, nil
 }

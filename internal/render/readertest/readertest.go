@@ -62,6 +62,27 @@ func xmlText(raw []byte) (string, error) {
 	return v.Text, nil
 }
 
+// AtomTitleTypes returns the type attribute of each entry's title in an
+// Atom document ("" where there is none), to tell which titles a reader
+// must HTML-unescape.
+func AtomTitleTypes(doc []byte) ([]string, error) {
+	var feed struct {
+		Entries []struct {
+			Title struct {
+				Type string `xml:"type,attr"`
+			} `xml:"title"`
+		} `xml:"entry"`
+	}
+	if err := xml.Unmarshal(doc, &feed); err != nil {
+		return nil, fmt.Errorf("readertest: atom: %w", err)
+	}
+	types := make([]string, len(feed.Entries))
+	for i, e := range feed.Entries {
+		types[i] = e.Title.Type
+	}
+	return types, nil
+}
+
 // Item is what the converting reader keeps of a JSON Feed item.
 type Item struct {
 	ID, Title, Content string
