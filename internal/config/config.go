@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -78,6 +79,9 @@ type Config struct {
 	// the config file only.
 	Categories []Category
 	Listings   []Listing
+	// Topics are feeds of the items whose text matches rules; they come
+	// from the config file only.
+	Topics []Topic
 }
 
 // MaxAgeAuto is the MaxAge that follows the schedule.
@@ -146,6 +150,32 @@ type Listing struct {
 	// DefaultCategory is the label given to the listing's items that have
 	// none.
 	DefaultCategory string `json:"default_category,omitempty"`
+}
+
+// Topic configures a topic feed: the items whose title or description
+// says one of Match and none of Exclude, optionally only those of some
+// categories or listings. Name is its table's name, the name shown; its
+// folded form identifies the topic, so renaming a table makes a new topic.
+type Topic struct {
+	Name    string   `json:"name"`
+	Match   []string `json:"match"`
+	Exclude []string `json:"exclude,omitempty"`
+	// Fields are where to look: "title", "description"; empty means both.
+	Fields []string `json:"fields,omitempty"`
+	// Categories and Listings, if not empty, keep only items of one of
+	// them: labels or listing titles in any spelling.
+	Categories  []string `json:"categories,omitempty"`
+	Listings    []string `json:"listings,omitempty"`
+	Description string   `json:"description,omitempty"`
+	Slug        string   `json:"slug,omitempty"`
+}
+
+// TopicFieldNames are the item fields a topic can look in.
+var TopicFieldNames = []string{"title", "description"}
+
+// Looks reports whether the topic looks in the item field named field.
+func (t *Topic) Looks(field string) bool {
+	return len(t.Fields) == 0 || slices.Contains(t.Fields, field)
 }
 
 // Default returns the settings for a fresh checkout with no configuration.
@@ -287,6 +317,11 @@ func (c *Config) Validate() error {
 	for _, l := range c.Listings {
 		if l.Slug != "" && !ValidSlug(l.Slug) {
 			add(ListingKey(l.Title, "slug"), "%q: want lowercase letters, digits and single hyphens, at most %d characters", l.Slug, MaxSlugLength)
+		}
+	}
+	for _, t := range c.Topics {
+		if t.Slug != "" && !ValidSlug(t.Slug) {
+			add(TopicKey(t.Name, "slug"), "%q: want lowercase letters, digits and single hyphens, at most %d characters", t.Slug, MaxSlugLength)
 		}
 	}
 	return errors.Join(errs...)

@@ -45,12 +45,14 @@ const (
 const (
 	CategoriesTable = "categories"
 	ListingsTable   = "listings"
+	TopicsTable     = "topics"
 )
 
 // CategoryFields and ListingFields are the keys of those tables.
 var (
 	CategoryFields = []string{"name", "slug", "description", "merge"}
 	ListingFields  = []string{"name", "slug", "description", "default_category"}
+	TopicFields    = []string{"match", "exclude", "fields", "categories", "listings", "description", "slug"}
 )
 
 // CategoryKey and ListingKey name a field of one category's or listing's
@@ -62,6 +64,11 @@ func CategoryKey(label, field string) string {
 // ListingKey: see CategoryKey.
 func ListingKey(title, field string) string {
 	return KeyName(ListingsTable, title, field)
+}
+
+// TopicKey: see CategoryKey.
+func TopicKey(name, field string) string {
+	return KeyName(TopicsTable, name, field)
 }
 
 // KeyName shows a TOML key path as TOML writes it: parts joined with
