@@ -56,7 +56,8 @@ type configReport struct {
 	Settings   []settingReport   `json:"settings"`
 	Categories []config.Category `json:"categories"`
 	Listings   []config.Listing  `json:"listings"`
-	Sources    map[string]source `json:"sources"` // of the categories' and listings' fields
+	Topics     []config.Topic    `json:"topics"`
+	Sources    map[string]source `json:"sources"` // of the categories', listings' and topics' fields
 }
 
 type settingReport struct {
@@ -68,7 +69,7 @@ type settingReport struct {
 }
 
 func (st *settings) report() configReport {
-	r := configReport{Categories: st.cfg.Categories, Listings: st.cfg.Listings, Sources: map[string]source{}}
+	r := configReport{Categories: st.cfg.Categories, Listings: st.cfg.Listings, Topics: st.cfg.Topics, Sources: map[string]source{}}
 	if st.file != nil {
 		r.File = st.file.Path
 	}
@@ -77,6 +78,9 @@ func (st *settings) report() configReport {
 	}
 	if r.Listings == nil {
 		r.Listings = []config.Listing{}
+	}
+	if r.Topics == nil {
+		r.Topics = []config.Topic{}
 	}
 	for _, s := range config.Settings {
 		r.Settings = append(r.Settings, settingReport{
@@ -120,6 +124,17 @@ func (st *settings) printTable(w io.Writer) error {
 			{"name", l.Name}, {"slug", l.Slug}, {"description", l.Description}, {"default_category", l.DefaultCategory},
 		} {
 			if k := config.ListingKey(l.Title, f.field); st.sources[k].Kind != "" {
+				row(k, f.value)
+			}
+		}
+	}
+	for _, t := range st.cfg.Topics {
+		for _, f := range []struct{ field, value string }{
+			{"match", strings.Join(t.Match, ", ")}, {"exclude", strings.Join(t.Exclude, ", ")},
+			{"fields", strings.Join(t.Fields, ", ")}, {"categories", strings.Join(t.Categories, ", ")},
+			{"listings", strings.Join(t.Listings, ", ")}, {"description", t.Description}, {"slug", t.Slug},
+		} {
+			if k := config.TopicKey(t.Name, f.field); st.sources[k].Kind != "" {
 				row(k, f.value)
 			}
 		}

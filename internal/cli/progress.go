@@ -66,6 +66,8 @@ func describe(e scan.ProgressEvent) string {
 		return fmt.Sprintf("reading files   %8d items", e.Items)
 	case scan.PhasePages:
 		return "writing item pages            "
+	case scan.PhaseTopics:
+		return "matching new topic rules      "
 	}
 	return "writing feeds                 "
 }
@@ -77,7 +79,7 @@ func (p *scanProgress) update(e scan.ProgressEvent) {
 		if e.Total == 0 {
 			return // nothing to do in this phase: no bar
 		}
-		unit := map[scan.Phase]string{scan.PhaseRead: "files", scan.PhasePages: "pages", scan.PhaseFeeds: "feeds"}[e.Phase]
+		unit := map[scan.Phase]string{scan.PhaseRead: "files", scan.PhaseTopics: "items", scan.PhasePages: "pages", scan.PhaseFeeds: "feeds"}[e.Phase]
 		p.bar = progressbar.NewOptions(e.Total,
 			progressbar.OptionSetWriter(p.w),
 			progressbar.OptionSetDescription(describe(e)),

@@ -136,7 +136,7 @@ func loadSettings(cmd *cobra.Command, env Env, g *globalOptions) (*settings, err
 			}
 			st.sources[v.Key] = source{Kind: fromFile, Where: lineOf(f.Path, v.Line)}
 		}
-		st.cfg.Categories, st.cfg.Listings = f.Categories, f.Listings
+		st.cfg.Categories, st.cfg.Listings, st.cfg.Topics = f.Categories, f.Listings, f.Topics
 		for _, c := range f.Categories {
 			for _, field := range config.CategoryFields {
 				if k := config.CategoryKey(c.Label, field); f.Line(k) > 0 {
@@ -147,6 +147,13 @@ func loadSettings(cmd *cobra.Command, env Env, g *globalOptions) (*settings, err
 		for _, l := range f.Listings {
 			for _, field := range config.ListingFields {
 				if k := config.ListingKey(l.Title, field); f.Line(k) > 0 {
+					st.sources[k] = source{Kind: fromFile, Where: lineOf(f.Path, f.Line(k))}
+				}
+			}
+		}
+		for _, t := range f.Topics {
+			for _, field := range config.TopicFields {
+				if k := config.TopicKey(t.Name, field); f.Line(k) > 0 {
 					st.sources[k] = source{Kind: fromFile, Where: lineOf(f.Path, f.Line(k))}
 				}
 			}

@@ -1,6 +1,6 @@
 // Package configfile reads feedpub.toml: the scalar settings that
-// config.Settings names, and the [categories."…"] and [listings."…"]
-// tables. Every problem, unknown keys included, is an *Error naming the
+// config.Settings names, and the [categories."…"], [listings."…"] and
+// [topics."…"] tables. Every problem, unknown keys included, is an *Error naming the
 // key and its line, so that a typo is found, not silently ignored.
 //
 // The TOML itself is read by github.com/pelletier/go-toml/v2: its
@@ -23,6 +23,7 @@ import (
 
 	"github.com/feedpub/feedpub/internal/config"
 	"github.com/feedpub/feedpub/internal/identity"
+	"github.com/feedpub/feedpub/internal/topic"
 )
 
 // DefaultName is the config file read from the working directory when
@@ -59,6 +60,7 @@ type File struct {
 	Values     []Value
 	Categories []config.Category
 	Listings   []config.Listing
+	Topics     []config.Topic
 	lines      map[string]int // key as Error shows it → line
 }
 
@@ -190,6 +192,10 @@ func (c *checker) top(raw map[string]any) {
 			c.named(k, v, func(title string, fields map[string]any) {
 				c.listing(title, fields)
 			})
+		case k == config.TopicsTable:
+			c.named(k, v, func(name string, fields map[string]any) {
+				c.topic(name, fields)
+			})
 		case tables[k]:
 			m, ok := v.(map[string]any)
 			if !ok {
@@ -211,12 +217,15 @@ func (c *checker) top(raw map[string]any) {
 	slices.SortStableFunc(c.f.Listings, func(a, b config.Listing) int {
 		return cmp.Compare(c.f.lines[keyName([]string{config.ListingsTable, a.Title})], c.f.lines[keyName([]string{config.ListingsTable, b.Title})])
 	})
+	slices.SortStableFunc(c.f.Topics, func(a, b config.Topic) int {
+		return cmp.Compare(c.f.lines[keyName([]string{config.TopicsTable, a.Name})], c.f.lines[keyName([]string{config.TopicsTable, b.Name})])
+	})
 }
 
 // unknownTable reports a top-level key that is no table of ours.
 func (c *checker) unknownTable(k string, tables map[string]bool) {
 	best, bestDist := "", 3
-	for _, t := range append(sortedKeys(tables), config.CategoriesTable, config.ListingsTable) {
+	for _, t := range append(sortedKeys(tables), config.CategoriesTable, config.ListingsTable, config.TopicsTable) {
 		if d := distance(k, t); d < bestDist {
 			best, bestDist = t, d
 		}
@@ -225,7 +234,7 @@ func (c *checker) unknownTable(k string, tables map[string]bool) {
 		c.fail(keyName([]string{k}), "unknown key (did you mean [%s]?)", best)
 		return
 	}
-	c.fail(keyName([]string{k}), "unknown key; the tables are [%s], [%s.\"…\"] and [%s.\"…\"]", strings.Join(sortedKeys(tables), "], ["), config.CategoriesTable, config.ListingsTable)
+	c.fail(keyName([]string{k}), "unknown key; the tables are [%s], [%s.\"…\"], [%s.\"…\"] and [%s.\"…\"]", strings.Join(sortedKeys(tables), "], ["), config.CategoriesTable, config.ListingsTable, config.TopicsTable)
 }
 
 // unknown reports key as unknown, suggesting the setting it may mean: one
@@ -408,6 +417,46 @@ func (c *checker) listing(title string, m map[string]any) {
 	c.f.Listings = append(c.f.Listings, l)
 }
 
+func (c *checker) topic(name string, m map[string]any) {
+	key := func(f string) string { return config.TopicKey(name, f) }
+	lists := map[string]bool{"match": true, "exclude": true, "fields": true, "categories": true, "listings": true}
+	s, l := c.fields(key, config.TopicFields, lists, m)
+	t := config.Topic{
+		Name: name, Match: l["match"], Exclude: l["exclude"], Fields: l["fields"],
+		Categories: l["categories"], Listings: l["listings"], Description: s["description"], Slug: s["slug"],
+	}
+	c.slug(key("slug"), t.Slug)
+	if _, ok := m["match"]; !ok {
+		c.fail(keyName([]string{config.TopicsTable, name}), "match is missing: list the words or phrases the topic's items contain")
+	} else if len(t.Match) == 0 {
+		c.fail(key("match"), "must list at least one word or phrase")
+	}
+	// A phrase of punctuation only would match nothing, silently.
+	for _, f := range []string{"match", "exclude"} {
+		for _, p := range l[f] {
+			if topic.Fold(p) == "" {
+				c.fail(key(f), "%q has no letter or digit to match", p)
+			}
+		}
+	}
+	if _, ok := m["fields"]; ok && len(t.Fields) == 0 {
+		c.fail(key("fields"), "must not be empty (leave it out to look in both %s)", strings.Join(config.TopicFieldNames, " and "))
+	}
+	for _, f := range t.Fields {
+		if !slices.Contains(config.TopicFieldNames, f) {
+			c.fail(key("fields"), "%q: want %s", f, strings.Join(config.TopicFieldNames, " or "))
+		}
+	}
+	for _, f := range []string{"categories", "listings"} {
+		for _, n := range l[f] {
+			if strings.TrimSpace(n) == "" {
+				c.fail(key(f), "a name must not be empty")
+			}
+		}
+	}
+	c.f.Topics = append(c.f.Topics, t)
+}
+
 func (c *checker) slug(key, slug string) {
 	if slug != "" && !config.ValidSlug(slug) {
 		c.fail(key, "%q: want lowercase letters, digits and single hyphens, at most %d characters", slug, config.MaxSlugLength)
@@ -458,6 +507,15 @@ func (c *checker) folds() {
 		}
 		lists[fold] = l.Title
 	}
+	topics := map[string]string{}
+	for _, t := range c.f.Topics {
+		fold := identity.FoldName(t.Name)
+		if prev, ok := topics[fold]; ok {
+			c.fail(tableKey(config.TopicsTable, t.Name), "the same topic as [%s] (line %d): names that differ only in case, punctuation or spacing are one topic", tableKey(config.TopicsTable, prev), line(tableKey(config.TopicsTable, prev)))
+			continue
+		}
+		topics[fold] = t.Name
+	}
 	// Two feeds of one kind cannot ask for one URL.
 	for _, group := range []struct {
 		table string
@@ -472,6 +530,11 @@ func (c *checker) folds() {
 		{config.ListingsTable, map[string]string{}, func(fn func(string, string)) {
 			for _, l := range c.f.Listings {
 				fn(l.Title, l.Slug)
+			}
+		}},
+		{config.TopicsTable, map[string]string{}, func(fn func(string, string)) {
+			for _, t := range c.f.Topics {
+				fn(t.Name, t.Slug)
 			}
 		}},
 	} {

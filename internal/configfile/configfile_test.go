@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -189,6 +190,83 @@ slug = "news"
 	}
 }
 
+func TestParseReadsTopics(t *testing.T) {
+	t.Parallel()
+	f, err := configfile.Parse("feedpub.toml", []byte(`[topics."Cooperatives in Japan"]
+match = ["Japan", "Japanese"]
+exclude = ["Japan Times"]
+fields = ["title", "description"]
+categories = ["News"]
+listings = []
+description = "News about cooperatives in Japan."
+slug = "japan"
+
+[topics."Child labour"]
+match = ["child labour", "child labor"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []config.Topic{
+		{Name: "Cooperatives in Japan", Match: []string{"Japan", "Japanese"}, Exclude: []string{"Japan Times"},
+			Fields: []string{"title", "description"}, Categories: []string{"News"}, Listings: []string{},
+			Description: "News about cooperatives in Japan.", Slug: "japan"},
+		{Name: "Child labour", Match: []string{"child labour", "child labor"}},
+	}
+	if !reflect.DeepEqual(f.Topics, want) {
+		t.Errorf("topics = %#v\nwant %#v", f.Topics, want)
+	}
+	if got := f.Line(config.TopicKey("Child labour", "match")); got != 11 {
+		t.Errorf("line of the second topic's match = %d, want 11", got)
+	}
+}
+
+func TestBadTopicRulesAreErrorsNamingTheKey(t *testing.T) {
+	t.Parallel()
+	got := problems(t, `[topics.Japan]
+match = []
+
+[topics.Labour]
+exclude = ["child"]
+
+[topics."Child labour"]
+match = ["child labour", "…!"]
+exclude = ["--"]
+fields = ["title", "body"]
+categories = [""]
+slug = "japan"
+colour = "red"
+
+[topics.Empty]
+match = ["x"]
+fields = []
+slug = "japan"
+
+[topics."child  LABOUR"]
+match = ["y"]
+`)
+	joined := strings.Join(got, "\n")
+	for _, want := range []string{
+		`feedpub.toml:2: topics.Japan.match: must list at least one word or phrase`,
+		`feedpub.toml:4: topics.Labour: match is missing`,
+		`feedpub.toml:8: topics."Child labour".match: "…!" has no letter or digit to match`,
+		`feedpub.toml:9: topics."Child labour".exclude: "--" has no letter or digit to match`,
+		`feedpub.toml:10: topics."Child labour".fields: "body": want title or description`,
+		`feedpub.toml:11: topics."Child labour".categories: a name must not be empty`,
+		`feedpub.toml:13: topics."Child labour".colour: unknown key (want one of match, exclude, fields, categories, listings, description, slug)`,
+		`feedpub.toml:17: topics.Empty.fields: must not be empty`,
+		`feedpub.toml:18: topics.Empty.slug: "japan" is already the slug of [topics."Child labour"]`,
+		`feedpub.toml:20: topics."child  LABOUR": the same topic as [topics."Child labour"] (line 7)`,
+	} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("errors lack %q:\n%s", want, joined)
+		}
+	}
+	if len(got) != 10 {
+		t.Errorf("%d errors, want 10:\n%s", len(got), joined)
+	}
+}
+
 func TestLoadNamesAMissingFile(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "missing.toml")
@@ -212,7 +290,10 @@ func TestShippedExampleIsValid(t *testing.T) {
 			t.Errorf("%s: %v", v.Key, err)
 		}
 	}
-	c.Categories, c.Listings = f.Categories, f.Listings
+	c.Categories, c.Listings, c.Topics = f.Categories, f.Listings, f.Topics
+	if len(c.Topics) == 0 {
+		t.Error("the example config shows no topic")
+	}
 	if err := c.Validate(); err != nil {
 		t.Error(err)
 	}

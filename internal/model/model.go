@@ -25,6 +25,7 @@ type Item struct {
 	Listings    []string  `json:"listings,omitempty" cbor:"13,keyasint,omitempty"`   // feed paths, "listing/resources-on-cooperatives"
 	Labels      []string  `json:"labels,omitempty" cbor:"14,keyasint,omitempty"`     // label spellings seen for this item
 	Sources     []string  `json:"sources,omitempty" cbor:"15,keyasint,omitempty"`    // listing title spellings seen for this item
+	Topics      []string  `json:"topics,omitempty" cbor:"16,keyasint,omitempty"`     // feed paths, "topic/japan"
 }
 
 // Spelling is one way a feed's name was written and how many items were
@@ -41,6 +42,7 @@ const (
 	KindAll      FeedKind = "all"      // every item
 	KindCategory FeedKind = "category" // items with one (folded) label
 	KindListing  FeedKind = "listing"  // items from one listing title
+	KindTopic    FeedKind = "topic"    // items whose text matches a configured topic
 )
 
 // AllPath is the path of the combined feed.

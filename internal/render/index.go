@@ -19,10 +19,25 @@ type Listed struct {
 	Updated time.Time // newest change among its items
 }
 
-// SortListed orders feeds for display: the combined feed, then
-// categories, then listings, each by name.
+// kinds are the kinds of feed in the order the index page and the OPML
+// list group them, with the heading of each group.
+var kinds = []struct {
+	kind    model.FeedKind
+	heading string
+}{
+	{model.KindAll, "Everything"},
+	{model.KindTopic, "Topics"},
+	{model.KindCategory, "Categories"},
+	{model.KindListing, "Listings"},
+}
+
+// SortListed orders feeds for display: the combined feed, then topics,
+// categories and listings, each by name.
 func SortListed(ls []Listed) {
-	rank := map[model.FeedKind]int{model.KindAll: 0, model.KindCategory: 1, model.KindListing: 2}
+	rank := map[model.FeedKind]int{}
+	for i, k := range kinds {
+		rank[k.kind] = i
+	}
 	slices.SortFunc(ls, func(a, b Listed) int {
 		return cmp.Or(
 			cmp.Compare(rank[a.Feed.Kind], rank[b.Feed.Kind]),
@@ -43,9 +58,14 @@ type indexPage struct {
 	Site                 *Site
 	CSP                  string
 	All                  *indexFeed
-	Categories, Listings []indexFeed
+	Groups               []indexGroup // topics, categories, listings
 	OPML, Sitemap, Style string
 	Discover             []indexFeed
+}
+
+type indexGroup struct {
+	Heading string
+	Feeds   []indexFeed
 }
 
 var indexTmpl = template.Must(template.New("index").Parse(`<!DOCTYPE html>
@@ -77,13 +97,9 @@ var indexTmpl = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 <h2>Everything</h2>
 <ul class="feeds">{{template "feed" .}}</ul>
 {{- end}}
-{{- if .Categories}}
-<h2>Categories</h2>
-<ul class="feeds">{{range .Categories}}{{template "feed" .}}{{end}}</ul>
-{{- end}}
-{{- if .Listings}}
-<h2>Listings</h2>
-<ul class="feeds">{{range .Listings}}{{template "feed" .}}{{end}}</ul>
+{{- range .Groups}}
+<h2>{{.Heading}}</h2>
+<ul class="feeds">{{range .Feeds}}{{template "feed" .}}{{end}}</ul>
 {{- end}}
 </body>
 </html>
@@ -105,6 +121,7 @@ const MaxDiscoveredListings = 24
 // Index renders the page that lists every feed and autodiscovers them.
 func Index(s *Site, ls []Listed) ([]byte, error) {
 	p := indexPage{Site: s, CSP: csp, OPML: s.URL(OPMLFile), Sitemap: s.URL(SitemapFile), Style: styleHref(IndexFile)}
+	byKind := map[model.FeedKind][]indexFeed{}
 	for _, l := range ls {
 		f := indexFeed{
 			Title: (&Doc{Feed: l.Feed, Name: l.Name}).Title(s),
@@ -119,26 +136,29 @@ func Index(s *Site, ls []Listed) ([]byte, error) {
 			t := l.Updated.In(s.Location)
 			f.Updated, f.UpdatedTS = t.Format("2 January 2006"), t.Format(time.RFC3339)
 		}
-		switch l.Feed.Kind {
-		case model.KindAll:
+		if l.Feed.Kind == model.KindAll {
 			f.Name = "All items"
 			p.All = &f
-		case model.KindCategory:
-			p.Categories = append(p.Categories, f)
-		case model.KindListing:
-			p.Listings = append(p.Listings, f)
+			continue
+		}
+		byKind[l.Feed.Kind] = append(byKind[l.Feed.Kind], f)
+	}
+	for _, k := range kinds[1:] {
+		if fs := byKind[k.kind]; len(fs) > 0 {
+			p.Groups = append(p.Groups, indexGroup{Heading: k.heading, Feeds: fs})
 		}
 	}
 	// Feed readers offer every alternate link a page has: past a few
-	// dozen listings they would bury the combined feed and the categories
-	// (and made the index of 2,000 listings 2.6 MB). Each listing's own
-	// page still autodiscovers it.
+	// dozen listings they would bury the combined feed, the topics and
+	// the categories (and made the index of 2,000 listings 2.6 MB). Each
+	// listing's own page still autodiscovers it.
 	if p.All != nil {
 		p.Discover = append(p.Discover, *p.All)
 	}
-	p.Discover = append(p.Discover, p.Categories...)
-	if len(p.Listings) <= MaxDiscoveredListings {
-		p.Discover = append(p.Discover, p.Listings...)
+	p.Discover = append(p.Discover, byKind[model.KindTopic]...)
+	p.Discover = append(p.Discover, byKind[model.KindCategory]...)
+	if len(byKind[model.KindListing]) <= MaxDiscoveredListings {
+		p.Discover = append(p.Discover, byKind[model.KindListing]...)
 	}
 	var buf bytes.Buffer
 	if err := indexTmpl.Execute(&buf, p); err != nil {
@@ -173,12 +193,10 @@ type opmlOutline struct {
 // index page.
 func OPML(s *Site, ls []Listed) ([]byte, error) {
 	doc := opml{Version: "2.0", Title: s.Title, Owner: s.AuthorName}
-	kinds := []model.FeedKind{model.KindAll, model.KindCategory, model.KindListing}
-	names := map[model.FeedKind]string{model.KindAll: "Everything", model.KindCategory: "Categories", model.KindListing: "Listings"}
-	for _, kind := range kinds {
-		g := opmlGroup{Text: names[kind]}
+	for _, k := range kinds {
+		g := opmlGroup{Text: k.heading}
 		for _, l := range ls {
-			if l.Feed.Kind != kind {
+			if l.Feed.Kind != k.kind {
 				continue
 			}
 			title := (&Doc{Feed: l.Feed, Name: l.Name}).Title(s)

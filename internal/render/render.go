@@ -189,6 +189,8 @@ func (d *Doc) Description(s *Site) string {
 		return "Items in the category “" + d.Name + "” from " + s.Title + "."
 	case model.KindListing:
 		return "Items from the listing “" + d.Name + "” on " + s.Title + "."
+	case model.KindTopic:
+		return "Items about “" + d.Name + "” from " + s.Title + "."
 	}
 	return s.Description
 }

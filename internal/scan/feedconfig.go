@@ -13,6 +13,7 @@ import (
 	"github.com/feedpub/feedpub/internal/model"
 	"github.com/feedpub/feedpub/internal/render"
 	"github.com/feedpub/feedpub/internal/store"
+	"github.com/feedpub/feedpub/internal/topic"
 )
 
 // The config file renames, describes, slugs and merges categories and
@@ -48,6 +49,10 @@ type feedConfig struct {
 	reserved map[string]string
 	key      string // hash of everything that shapes the output
 	apply    string // hash of what changes membership: merges, default categories
+
+	topics      []*topicRule          // in config order, as matcher numbers them
+	topicByFold map[string]*topicRule // fold of the name → its rule
+	matcher     *topic.Matcher
 }
 
 func newFeedConfig(cfg *config.Config) *feedConfig {
@@ -82,17 +87,25 @@ func newFeedConfig(cfg *config.Config) *feedConfig {
 			c.reserved[string(model.KindListing)+"/"+l.Slug] = fold
 		}
 	}
+	c.topicRules(cfg)
 	slices.SortFunc(merges, func(a, b mergeRule) int { return cmpStrings(a.From+"\x00"+a.Into, b.From+"\x00"+b.Into) })
 	slices.SortFunc(defaults, func(a, b defaultRule) int { return cmpStrings(a.Listing, b.Listing) })
 	c.apply = hashJSON(struct {
 		Merges   []mergeRule
 		Defaults []defaultRule
 	}{merges, defaults})
+	// A topic's rules change its members, not what documents show.
+	type shownTopic struct{ Name, Description, Slug string }
+	var topics []shownTopic
+	for _, t := range cfg.Topics {
+		topics = append(topics, shownTopic{t.Name, t.Description, t.Slug})
+	}
 	c.key = hashJSON(struct {
 		Categories []config.Category
 		Listings   []config.Listing
 		Formats    config.Formats
-	}{cfg.Categories, cfg.Listings, cfg.Formats})
+		Topics     []shownTopic `json:",omitempty"`
+	}{cfg.Categories, cfg.Listings, cfg.Formats, topics})
 	return c
 }
 
@@ -123,6 +136,10 @@ func (c *feedConfig) slug(kind model.FeedKind, fold string) string {
 		if l := c.lists[fold]; l != nil {
 			return l.Slug
 		}
+	case model.KindTopic:
+		if t := c.topicByFold[fold]; t != nil {
+			return t.conf.Slug
+		}
 	}
 	return ""
 }
@@ -143,10 +160,17 @@ func (c *feedConfig) defaultCategory(title string) string {
 	return ""
 }
 
-// mergedAway reports whether f is a category merged into another one.
-func (c *feedConfig) mergedAway(f *model.Feed) bool {
-	_, ok := c.mergeInto[f.Fold]
-	return f.Kind == model.KindCategory && ok
+// unlisted reports whether f keeps its files but is not listed: a
+// category merged into another one, a topic removed from the config.
+func (c *feedConfig) unlisted(f *model.Feed) bool {
+	switch f.Kind {
+	case model.KindCategory:
+		_, merged := c.mergeInto[f.Fold]
+		return merged
+	case model.KindTopic:
+		return c.topicByFold[f.Fold] == nil
+	}
+	return false
 }
 
 // checkSlugs refuses configured slugs that would move a published feed
@@ -179,6 +203,11 @@ func (c *feedConfig) checkSlugs(tx *store.Tx) error {
 	}
 	for _, l := range c.lists {
 		if err := check(model.KindListing, config.ListingKey(l.Title, "slug"), l.Title, l.Slug); err != nil {
+			return err
+		}
+	}
+	for _, t := range c.topics {
+		if err := check(model.KindTopic, config.TopicKey(t.conf.Name, "slug"), t.conf.Name, t.conf.Slug); err != nil {
 			return err
 		}
 	}
@@ -258,6 +287,10 @@ func (s *scanner) name(f *model.Feed) string {
 		if l := s.conf.lists[f.Fold]; l != nil && l.Name != "" {
 			return l.Name
 		}
+	case model.KindTopic:
+		if t := s.conf.topicByFold[f.Fold]; t != nil {
+			return t.conf.Name
+		}
 	}
 	return f.Name()
 }
@@ -272,6 +305,10 @@ func (s *scanner) about(f *model.Feed) string {
 	case model.KindListing:
 		if l := s.conf.lists[f.Fold]; l != nil {
 			return l.Description
+		}
+	case model.KindTopic:
+		if t := s.conf.topicByFold[f.Fold]; t != nil {
+			return t.conf.Description
 		}
 	}
 	return ""

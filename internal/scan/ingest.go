@@ -316,6 +316,11 @@ func (in *ingester) create(r row, published int64, listingTitle string, all, lf 
 			}
 		}
 	}
+	tfs, err := in.matchTopics(it, nil)
+	if err != nil {
+		return err
+	}
+	joined = append(joined, tfs...)
 	if err := in.tx.PutItem(it); err != nil {
 		return err
 	}
@@ -379,6 +384,15 @@ func (in *ingester) update(r row, listingTitle string, lf *model.Feed) error {
 			changed = true
 		}
 	}
+	// Changed text, or a new listing or category, can make it match a
+	// topic it did not; it never leaves one.
+	if content || len(joined) > 0 {
+		tfs, err := in.matchTopics(it, nil)
+		if err != nil {
+			return err
+		}
+		joined = append(joined, tfs...)
+	}
 	if content {
 		it.Changed = in.now
 		if it.FirstSeen.Before(in.now) {
@@ -423,10 +437,11 @@ func (in *ingester) update(r row, listingTitle string, lf *model.Feed) error {
 
 // memberships lists the paths of every feed holding it.
 func (in *ingester) memberships(it *model.Item) []string {
-	paths := make([]string, 0, 1+len(it.Categories)+len(it.Listings))
+	paths := make([]string, 0, 1+len(it.Categories)+len(it.Listings)+len(it.Topics))
 	paths = append(paths, model.AllPath)
 	paths = append(paths, it.Categories...)
-	return append(paths, it.Listings...)
+	paths = append(paths, it.Listings...)
+	return append(paths, it.Topics...)
 }
 
 // join makes it a member of feed f. When it fills an archive page, that

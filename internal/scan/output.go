@@ -541,7 +541,7 @@ func (s *scanner) publishPage(b *publish.Batch, it *model.Item) (bool, error) {
 func (s *scanner) stageIndex(feeds []*model.Feed) (index, sitemap *publish.Batch, err error) {
 	listed := make([]render.Listed, 0, len(feeds))
 	for _, f := range feeds {
-		if f.Items == 0 || s.conf.mergedAway(f) {
+		if f.Items == 0 || s.conf.unlisted(f) {
 			continue
 		}
 		listed = append(listed, render.Listed{Feed: f, Name: s.name(f), Updated: f.Updated})

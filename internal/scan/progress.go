@@ -4,14 +4,15 @@ package scan
 type Phase string
 
 const (
-	PhaseRead  Phase = "read"  // reading, parsing and storing listing files
-	PhasePages Phase = "pages" // writing item pages
-	PhaseFeeds Phase = "feeds" // writing archive pages and subscription documents
+	PhaseRead   Phase = "read"   // reading, parsing and storing listing files
+	PhaseTopics Phase = "topics" // applying new or changed topic rules to the items stored before
+	PhasePages  Phase = "pages"  // writing item pages
+	PhaseFeeds  Phase = "feeds"  // writing archive pages and subscription documents
 )
 
 // ProgressEvent tells how far a scan is. Done and Total count files in
-// PhaseRead (only those that must be read: new, changed or touched), item
-// pages in PhasePages and feed documents (each in every format) in
+// PhaseRead (only those that must be read: new, changed or touched),
+// stored items visited in PhaseTopics, item pages in PhasePages and feed documents (each in every format) in
 // PhaseFeeds; the two publishing phases are apart because a feed document
 // costs many times an item page, and one rate for both would make the
 // time left wrong. Items counts the items read so far.

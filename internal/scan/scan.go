@@ -56,6 +56,10 @@ type Options struct {
 	// or the protocol's 50,000 feed and archive pages. Tests lower it to
 	// see files split.
 	SitemapSize int
+	// BackfillChunk is the stored items a new topic rule is applied to
+	// per transaction; 0 means 8,192. Tests lower it to see a backfill
+	// resume.
+	BackfillChunk int
 }
 
 // Summary tells what a scan did.
@@ -136,9 +140,15 @@ func Run(ctx context.Context, db *store.DB, opts Options) (*Summary, error) {
 	if err := s.applyFeedConfig(); err != nil {
 		return sum, err
 	}
+	if err := s.planTopics(); err != nil {
+		return sum, err
+	}
 	stopReleasing := db.ReleaseEvery(releaseInterval, releaseAbove)
 	defer stopReleasing()
 	if err := s.ingestFiles(ctx); err != nil {
+		return sum, err
+	}
+	if err := s.backfillTopics(ctx); err != nil {
 		return sum, err
 	}
 	if err := s.publishFeeds(ctx); err != nil {
@@ -165,9 +175,10 @@ type scanner struct {
 	mu       sync.Mutex // guards sum while documents render in parallel
 	sum      *Summary
 	progress progress
-	conf     *feedConfig            // the config's categories and listings
-	merged   map[string]*model.Feed // merged-away category path → the category shown; set with byPath
-	topics   []string               // WebSub topics changed in the current batch, guarded by mu; see websub.go
+	conf     *feedConfig               // the config's categories and listings
+	merged   map[string]*model.Feed    // merged-away category path → the category shown; set with byPath
+	topics   []string                  // WebSub topics changed in the current batch, guarded by mu; see websub.go
+	backfill map[*topicRule]topicState // topic rules still to apply to items stored before the scan
 }
 
 // Keys of the settings fixed in the database at the first scan.

@@ -122,6 +122,20 @@ func (t *Tx) PutItem(it *model.Item) error {
 	return nil
 }
 
+// ItemsFrom returns up to n items in seq order, from seq from on.
+func (t *Tx) ItemsFrom(from uint64, n int) ([]*model.Item, error) {
+	var out []*model.Item
+	c := t.tx.Bucket(bucketItems).Cursor()
+	for k, v := c.Seek(u64(from)); k != nil && len(out) < n; k, v = c.Next() {
+		it := new(model.Item)
+		if err := decode(v, it); err != nil {
+			return nil, fmt.Errorf("store: decode item %d: %w", binary.BigEndian.Uint64(k), err)
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
 // ForEachItem calls fn for every item in seq order.
 func (t *Tx) ForEachItem(fn func(*model.Item) error) error {
 	return t.tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
