@@ -144,7 +144,7 @@ working directory, or --config PATH), and built-in defaults.
 	root.AddCommand(
 		newScanCommand(env, g), newServeCommand(env, g), newCheckCommand(env), newConfigCommand(env, g),
 		newFeedsCommand(env, g), newItemsCommand(env, g), newShowCommand(env, g), newStatsCommand(env, g),
-		newVersionCommand(env), newBackupCommand(env, g), newRestoreCommand(env, g),
+		newTopicsCommand(env, g), newVersionCommand(env), newBackupCommand(env, g), newRestoreCommand(env, g),
 	)
 	// Before the completion command is made: it takes its writer then.
 	root.SetOut(env.Stdout)

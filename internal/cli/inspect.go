@@ -39,6 +39,7 @@ type inspector struct {
 	base *url.URL
 	cats map[string]config.Category // by folded label
 	lsts map[string]config.Listing  // by folded title
+	tops map[string]config.Topic    // by folded name
 }
 
 func openInspector(cmd *cobra.Command, env Env, g *globalOptions) (*inspector, error) {
@@ -55,12 +56,15 @@ func openInspector(cmd *cobra.Command, env Env, g *globalOptions) (*inspector, e
 		return nil, &exitError{code: ExitFatal, err: err}
 	}
 	base, _ := url.Parse(cfg.BaseURL) // validated
-	in := &inspector{st: st, db: db, base: base, cats: map[string]config.Category{}, lsts: map[string]config.Listing{}}
+	in := &inspector{st: st, db: db, base: base, cats: map[string]config.Category{}, lsts: map[string]config.Listing{}, tops: map[string]config.Topic{}}
 	for _, c := range cfg.Categories {
 		in.cats[identity.FoldName(c.Label)] = c
 	}
 	for _, l := range cfg.Listings {
 		in.lsts[identity.FoldName(l.Title)] = l
+	}
+	for _, t := range cfg.Topics {
+		in.tops[identity.FoldName(t.Name)] = t
 	}
 	return in, nil
 }
@@ -78,6 +82,10 @@ func (in *inspector) name(f *model.Feed) string {
 	case model.KindListing:
 		if l, ok := in.lsts[f.Fold]; ok && l.Name != "" {
 			return l.Name
+		}
+	case model.KindTopic:
+		if t, ok := in.tops[f.Fold]; ok {
+			return t.Name
 		}
 	}
 	return f.Name()
@@ -112,10 +120,11 @@ func newFeedsCommand(env Env, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "feeds",
 		Short: "List every feed with its URL, item count and last change",
-		Long: `feeds lists every feed in the database: the combined feed, each category and
-each listing, with the URL readers subscribe to (the first format turned
-on), its number of items and the instant of its newest change. Categories
-merged into another one by the config file are marked.
+		Long: `feeds lists every feed in the database: the combined feed, each topic, each
+category and each listing, with the URL readers subscribe to (the first
+format turned on), its number of items and the instant of its newest
+change. Categories merged into another one by the config file, and topics
+removed from it, are marked.
 
 It opens the database read-only, so it runs beside feedpub serve; while a
 scan writes, it waits up to --lock-timeout.`,
@@ -145,6 +154,7 @@ type feedRow struct {
 	URL     string            `json:"url"`
 	URLs    map[string]string `json:"urls"`
 	Merged  string            `json:"merged_into,omitempty"` // path of the category it was merged into
+	Removed bool              `json:"removed,omitempty"`     // a topic no longer in the config file
 }
 
 func (in *inspector) feedRows() ([]feedRow, error) {
@@ -175,13 +185,18 @@ func (in *inspector) feedRows() ([]feedRow, error) {
 				"rss": in.url(f.Path + "/" + render.RSSFile), "atom": in.url(f.Path + "/" + render.AtomFile),
 				"json": in.url(f.Path + "/" + render.JSONFile), "html": in.url(f.Path + "/" + render.HTMLFile),
 			}}
-		if f.Kind == model.KindCategory {
+		switch f.Kind {
+		case model.KindCategory:
 			r.Merged = merged[f.Fold]
+		case model.KindTopic:
+			_, configured := in.tops[f.Fold]
+			r.Removed = !configured
 		}
 		rows = append(rows, r)
 	}
-	// As the index page lists them: the combined feed, categories, listings.
-	rank := map[model.FeedKind]int{model.KindAll: 0, model.KindCategory: 1, model.KindListing: 2}
+	// As the index page lists them: the combined feed, topics,
+	// categories, listings.
+	rank := map[model.FeedKind]int{model.KindAll: 0, model.KindTopic: 1, model.KindCategory: 2, model.KindListing: 3}
 	slices.SortStableFunc(rows, func(a, b feedRow) int {
 		if d := rank[a.Kind] - rank[b.Kind]; d != 0 {
 			return d
@@ -206,6 +221,9 @@ func (in *inspector) feeds(w io.Writer, asJSON bool) error {
 		if r.Merged != "" {
 			name += " (merged into " + r.Merged + ")"
 		}
+		if r.Removed {
+			name += " (removed from the config)"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", r.Path, name, r.Items, timeText(r.Updated), r.URL)
 	}
 	return tw.Flush()
@@ -213,25 +231,26 @@ func (in *inspector) feeds(w io.Writer, asJSON bool) error {
 
 // itemsOptions are the filters of feedpub items.
 type itemsOptions struct {
-	category, listing, since string
-	limit                    int
-	asJSON                   bool
+	category, listing, topic, since string
+	limit                           int
+	asJSON                          bool
 }
 
 func newItemsCommand(env Env, g *globalOptions) *cobra.Command {
 	o := &itemsOptions{}
 	cmd := &cobra.Command{
 		Use:   "items",
-		Short: "List stored items, newest first, optionally of one category or listing",
+		Short: "List stored items, newest first, optionally of one category, listing or topic",
 		Long: `items lists the items in the database, newest date first: date, public id,
-title and categories. --category and --listing take a slug ("news"), a
-feed path ("category/news") or a name in any spelling ("NEWS"); --since
-keeps the items dated on or after a day.
+title and categories. --category, --listing and --topic take a slug
+("news"), a feed path ("category/news") or a name in any spelling
+("NEWS"); --since keeps the items dated on or after a day.
 
 It opens the database read-only, so it runs beside feedpub serve; while a
 scan writes, it waits up to --lock-timeout.`,
 		Example: `  feedpub items --category news --since 2017-10-01
   feedpub items --listing "Resources on cooperatives" --limit 5
+  feedpub items --topic japan
   feedpub items --json | jq -r '.[].id'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -247,6 +266,7 @@ scan writes, it waits up to --lock-timeout.`,
 	fs := cmd.Flags()
 	fs.StringVar(&o.category, "category", "", "only items of this category: slug, path or name")
 	fs.StringVar(&o.listing, "listing", "", "only items of this listing: slug, path or name")
+	fs.StringVar(&o.topic, "topic", "", "only items of this topic: slug, path or name")
 	fs.StringVar(&o.since, "since", "", "only items dated on or after this day, YYYY-MM-DD")
 	fs.IntVar(&o.limit, "limit", 0, "at most this many items (0: all)")
 	fs.BoolVar(&o.asJSON, "json", false, "print JSON, for scripts")
@@ -259,7 +279,7 @@ func findFeed(tx *store.Tx, kind model.FeedKind, s string) (string, error) {
 	if f, err := tx.Feed(s); err == nil && f != nil && f.Kind == kind {
 		return f.Path, nil
 	}
-	if f, err := tx.Feed(string(kind) + "/" + s); err == nil && f != nil {
+	if f, err := tx.Feed(string(kind) + "/" + strings.ToLower(s)); err == nil && f != nil {
 		return f.Path, nil
 	}
 	if p, ok := tx.FeedPath(kind, identity.FoldName(s)); ok {
@@ -288,7 +308,7 @@ func (in *inspector) items(w io.Writer, o *itemsOptions) error {
 		for _, f := range []struct {
 			kind model.FeedKind
 			arg  string
-		}{{model.KindCategory, o.category}, {model.KindListing, o.listing}} {
+		}{{model.KindCategory, o.category}, {model.KindListing, o.listing}, {model.KindTopic, o.topic}} {
 			if f.arg == "" {
 				continue
 			}
@@ -303,7 +323,7 @@ func (in *inspector) items(w io.Writer, o *itemsOptions) error {
 				return
 			}
 			for _, p := range paths {
-				if !slices.Contains(it.Categories, p) && !slices.Contains(it.Listings, p) {
+				if !slices.Contains(it.Categories, p) && !slices.Contains(it.Listings, p) && !slices.Contains(it.Topics, p) {
 					return
 				}
 			}
@@ -448,6 +468,7 @@ func (in *inspector) show(w io.Writer, arg string, asJSON bool) error {
 		{"categories", strings.Join(it.Categories, ", ")},
 		{"labels", strings.Join(it.Labels, " | ")},
 		{"listings", strings.Join(it.Listings, ", ")},
+		{"topics", strings.Join(it.Topics, ", ")},
 		{"page", in.url(it.Page)},
 	} {
 		fmt.Fprintf(tw, "%s:\t%s\n", f[0], f[1])
@@ -509,7 +530,7 @@ func (in *inspector) stats(w io.Writer, asJSON bool) error {
 		if err != nil {
 			return err
 		}
-		for _, k := range []model.FeedKind{model.KindAll, model.KindCategory, model.KindListing} {
+		for _, k := range []model.FeedKind{model.KindAll, model.KindTopic, model.KindCategory, model.KindListing} {
 			r.Feeds[string(k)] = 0
 		}
 		for _, f := range feeds {
@@ -539,7 +560,7 @@ func (in *inspector) stats(w io.Writer, asJSON bool) error {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	for _, row := range [][2]string{
 		{"items", fmt.Sprint(r.Items)},
-		{"feeds", fmt.Sprintf("%d combined, %d categories, %d listings", r.Feeds["all"], r.Feeds["category"], r.Feeds["listing"])},
+		{"feeds", fmt.Sprintf("%d combined, %d topics, %d categories, %d listings", r.Feeds["all"], r.Feeds["topic"], r.Feeds["category"], r.Feeds["listing"])},
 		{"listing files", fmt.Sprintf("%d ok, %d partial, %d rejected", r.Files["ok"], r.Files["partial"], r.Files["rejected"])},
 		{"pending", fmt.Sprintf("%d documents, %d item pages, %d uploads", r.PendingDocs, r.PendingPages, r.PendingUploads)},
 		{"tag URIs", fmt.Sprintf("tag:%s,%s:", r.TagAuthority, r.TagDate)},

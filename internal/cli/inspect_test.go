@@ -48,6 +48,7 @@ type feedJSON struct {
 
 type itemJSON struct {
 	ID, Title, Page, URL string
+	Description          string
 	Date                 struct{ Year, Month, Day int }
 	Key                  []byte
 	Categories, Listings []string

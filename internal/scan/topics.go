@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/feedpub/feedpub/internal/config"
 	"github.com/feedpub/feedpub/internal/identity"
@@ -308,4 +309,54 @@ func (in *ingester) joinTopics(it *model.Item, want func(*topicRule) bool) error
 		}
 	}
 	return nil
+}
+
+// PreviewTopic reports which stored items the topic t would hold were
+// it applied to them now: how many, and the newest n. It only reads, so
+// that an operator can tune a topic's rules before publishing it; members
+// already in a published topic stay whatever its rules say now.
+func PreviewTopic(db *store.DB, cfg *config.Config, t config.Topic, n int) (count int, newest []*model.Item, err error) {
+	c := *cfg
+	c.Topics = []config.Topic{t}
+	conf := newFeedConfig(&c)
+	err = db.View(func(tx *store.Tx) error {
+		in := newIngester(time.Time{}, time.UTC, identity.TagScheme{}, 1, conf, &Summary{})
+		in.begin(tx)
+		return tx.ForEachItem(func(it *model.Item) error {
+			if len(conf.matcher.Match(it.Title, it.Description)) == 0 {
+				return nil
+			}
+			if ok, err := in.keeps(conf.topics[0], it); err != nil || !ok {
+				return err
+			}
+			count++
+			i, _ := slices.BinarySearchFunc(newest, it, newerFirst)
+			if i < n {
+				newest = slices.Insert(newest, i, it)
+				if len(newest) > n {
+					newest = newest[:n]
+				}
+			}
+			return nil
+		})
+	})
+	return count, newest, err
+}
+
+// newerFirst orders items as feeds show them: newest published first.
+func newerFirst(a, b *model.Item) int {
+	if c := b.Published.Compare(a.Published); c != 0 {
+		return c
+	}
+	return cmpUint(b.Seq, a.Seq)
+}
+
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
