@@ -311,20 +311,26 @@ func TestIndexAndOPMLListEveryFeed(t *testing.T) {
 	for _, f := range []*model.Feed{
 		{Path: "listing/b", Kind: model.KindListing, Items: 2, Spellings: []model.Spelling{{Text: "B <listing>", Count: 1}}},
 		{Path: "category/a", Kind: model.KindCategory, Items: 1, Spellings: []model.Spelling{{Text: "A & co", Count: 1}}},
+		{Path: "topic/japan", Kind: model.KindTopic, Items: 1, Spellings: []model.Spelling{{Text: "Cooperatives in Japan"}}},
 		{Path: "all", Kind: model.KindAll, Items: 3},
 	} {
-		ls = append(ls, render.Listed{Feed: f, Name: f.Name()})
+		ls = append(ls, render.Listed{Feed: f, Name: f.Name(), Updated: time.Date(2017, 10, 31, 8, 0, 0, 0, time.UTC)})
 	}
 	render.SortListed(ls)
-	if ls[0].Feed.Path != "all" || ls[1].Feed.Path != "category/a" {
-		t.Fatalf("order = %v %v %v", ls[0].Feed.Path, ls[1].Feed.Path, ls[2].Feed.Path)
+	var order []string
+	for _, l := range ls {
+		order = append(order, l.Feed.Path)
+	}
+	if !slices.Equal(order, []string{"all", "topic/japan", "category/a", "listing/b"}) {
+		t.Fatalf("order = %v", order)
 	}
 	opml, err := render.OPML(s, ls)
 	if err != nil {
 		t.Fatal(err)
 	}
 	wellFormed(t, opml)
-	for _, p := range []string{"all", "category/a", "listing/b"} {
+	golden(t, "testdata/golden/index/feeds.opml", opml)
+	for _, p := range []string{"all", "topic/japan", "category/a", "listing/b"} {
 		if !strings.Contains(string(opml), `xmlUrl="https://example.org/feeds/`+p+`/rss.xml"`) {
 			t.Errorf("OPML lacks %s:\n%s", p, opml)
 		}
@@ -333,13 +339,14 @@ func TestIndexAndOPMLListEveryFeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	golden(t, "testdata/golden/index/index.html", page)
 	html := string(page)
 	if strings.Contains(html, "<listing>") || !strings.Contains(html, "B &lt;listing&gt;") {
 		t.Errorf("names not escaped in the index page")
 	}
 	for _, typ := range []string{"application/rss+xml", "application/atom+xml", "application/feed+json"} {
-		if n := strings.Count(html, `<link rel="alternate" type="`+typ+`"`); n != 3 {
-			t.Errorf("%d autodiscovery links of type %s, want 3", n, typ)
+		if n := strings.Count(html, `<link rel="alternate" type="`+typ+`"`); n != 4 {
+			t.Errorf("%d autodiscovery links of type %s, want 4", n, typ)
 		}
 	}
 }
