@@ -80,9 +80,17 @@ func sortedKeys(m map[string]bool) []string {
 // feed returns the feed of kind collecting name, creating it on first
 // sight with a slug and id that never change afterwards.
 func (in *ingester) feed(kind model.FeedKind, name string) (*model.Feed, error) {
-	path, fold := model.AllPath, ""
+	fold := ""
 	if kind != model.KindAll {
 		fold = identity.FoldName(name)
+	}
+	return in.feedFolded(kind, fold, name)
+}
+
+// feedFolded is feed for a name already folded.
+func (in *ingester) feedFolded(kind model.FeedKind, fold, name string) (*model.Feed, error) {
+	path := model.AllPath
+	if kind != model.KindAll {
 		p, ok := in.tx.FeedPath(kind, fold)
 		if !ok {
 			return in.createFeed(kind, fold, name)

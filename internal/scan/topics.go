@@ -252,7 +252,7 @@ func (in *ingester) matchTopics(it *model.Item, want func(*topicRule) bool) ([]*
 		if !ok {
 			continue
 		}
-		f, err := in.feed(model.KindTopic, r.conf.Name)
+		f, err := in.feedFolded(model.KindTopic, r.fold, r.conf.Name)
 		if err != nil {
 			return nil, err
 		}

@@ -12,14 +12,11 @@ package topic
 
 import (
 	"slices"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
 	"golang.org/x/text/unicode/norm"
-
-	"github.com/feedpub/feedpub/internal/identity"
 )
 
 // Rules are one topic's text rules.
@@ -91,7 +88,7 @@ func Compile(rules []Rules) *Matcher {
 	// Standard semantics report overlapping matches: " japan " and
 	// " japan times " both, and neighbouring words that share the space
 	// between them.
-	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{MatchKind: ahocorasick.StandardMatch, DFA: true})
+	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{MatchKind: ahocorasick.StandardMatch})
 	m.ac = b.Build(patterns)
 	return m
 }
@@ -176,105 +173,96 @@ func lastBase(s string) rune {
 // combining are the combining diacritical marks (U+0300–U+036F) that
 // decomposition splits off Latin, Greek and Cyrillic letters: accents.
 // Marks of other blocks stay: in Indic scripts they are parts of letters.
-var combining = &unicode.RangeTable{R16: []unicode.Range16{{Lo: 0x0300, Hi: 0x036F, Stride: 1}}}
+func combining(r rune) bool { return 0x0300 <= r && r <= 0x036F }
 
-// Fold returns the form of text that topics match against: the form
-// identity.NormalizeTitle gives (Unicode NFC, typographic quotes and
-// dashes folded, invisible characters dropped, case-folded), accents
-// removed and compatibility forms spelled plainly, and every run of characters that are not letters, digits or
-// marks made one space. Where a script written without spaces meets one
-// written with them ("ILOの"), a space goes between, so that "ILO" is a
-// whole word there too. Fold of a phrase of punctuation only is "".
+// Fold returns the form of text that topics match against: case folded,
+// accents removed, compatibility forms spelled plainly ("ＩＬＯ", "ﬁ"),
+// the invisible characters identity.NormalizeTitle drops dropped, and
+// every run of other characters that are not letters, digits or marks
+// (spaces, punctuation, typographic quotes and dashes) made one space.
+// Where a script written without spaces meets one written with them
+// ("ILOの"), a space goes between, so that "ILO" is a whole word there
+// too. Fold of a phrase of punctuation only is "".
+//
+// It is one pass over the text, without the allocations of the Unicode
+// normalization forms: every item is folded as it is ingested. Text that
+// identity takes for one title folds alike (see FuzzFold).
 func Fold(s string) string {
-	if f, ok := foldSimple(s); ok {
-		return f
-	}
-	return foldUnicode(s)
-}
-
-func foldUnicode(s string) string {
-	// Compatibility decomposition also spells full-width letters and
-	// ligatures plainly ("ＩＬＯ", "ﬁ").
-	s = norm.NFKD.String(identity.NormalizeTitle(s))
-	s = norm.NFC.String(strings.Map(func(r rune) rune {
-		if unicode.Is(combining, r) {
-			return -1
-		}
-		return r
-	}, s))
-	var b strings.Builder
-	b.Grow(len(s))
-	gap := false
-	prev := rune(-1) // last word rune written
-	for _, r := range s {
-		if !word(r) {
-			gap = true
-			continue
-		}
-		if b.Len() > 0 && (gap || boundary(prev, r)) {
-			b.WriteByte(' ')
-		}
-		gap = false
-		b.WriteRune(r)
-		prev = r
-	}
-	return b.String()
-}
-
-// foldSimple is Fold for text of ASCII letters and the punctuation and
-// invisible characters that copying English text from the web brings
-// (typographic quotes and dashes, no-break space, soft hyphen): it needs
-// no Unicode tables and gives the same result, at a fraction of the cost
-// of matching. It reports false for any other text.
-func foldSimple(s string) (string, bool) {
 	b := make([]byte, 0, len(s))
 	gap := false
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			r, n := utf8.DecodeRuneInString(s[i:])
-			i += n
-			switch {
-			case invisible(r):
-				continue
-			case punctuation(r):
-				gap = true
-				continue
-			}
-			return "", false
-		}
-		i++
-		switch {
-		case 'A' <= c && c <= 'Z':
-			c += 'a' - 'A'
-		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-		default:
-			gap = true
-			continue
-		}
-		if gap && len(b) > 0 {
+	prev := rune(-1) // last word rune written
+	kept := false    // a mark was kept: recompose at the end
+	emit := func(r rune) {
+		if len(b) > 0 && (gap || boundary(prev, r)) {
 			b = append(b, ' ')
 		}
 		gap = false
-		b = append(b, c)
+		b = utf8.AppendRune(b, r)
+		prev = r
 	}
-	return string(b), true
+	var one [utf8.UTFMax]byte
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch {
+			case 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+			case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			default:
+				gap = true
+				continue
+			}
+			if prev >= utf8.RuneSelf {
+				emit(rune(c))
+				continue
+			}
+			// ASCII after ASCII, the common case: no boundary to find.
+			if gap && len(b) > 0 {
+				b = append(b, ' ')
+			}
+			gap = false
+			b = append(b, c)
+			prev = rune(c)
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		switch {
+		case invisible(r):
+			continue
+		case r == 'ß' || r == 'ẞ':
+			emit('s')
+			emit('s')
+			continue
+		}
+		d := norm.NFKD.Properties(one[:utf8.EncodeRune(one[:], r)]).Decomposition()
+		if d == nil {
+			d = one[:utf8.RuneLen(r)]
+		}
+		for len(d) > 0 {
+			r, n := utf8.DecodeRune(d)
+			d = d[n:]
+			switch {
+			case combining(r):
+			case !word(r):
+				gap = true
+			default:
+				if unicode.IsMark(r) {
+					kept = true
+				}
+				emit(unicode.ToLower(unicode.ToUpper(r)))
+			}
+		}
+	}
+	if kept {
+		return norm.NFC.String(string(b))
+	}
+	return string(b)
 }
 
 // invisible are the characters identity.NormalizeTitle drops.
 func invisible(r rune) bool { return r == 0x00AD || r == 0x200B || r == 0x2060 || r == 0xFEFF }
-
-// punctuation are common non-ASCII spaces, quotes and dashes: no part of
-// a word.
-func punctuation(r rune) bool {
-	switch {
-	case r == 0x00A0, r == 0x00AB, r == 0x00BB, r == 0x00B4, r == 0x2026, r == 0x2032, r == 0x2033, r == 0x2212, r == 0x3000:
-		return true
-	case 0x2000 <= r && r <= 0x200A, 0x2010 <= r && r <= 0x201F:
-		return true
-	}
-	return false
-}
 
 // word reports whether r belongs to a word: a letter, a digit or a mark,
 // as identity counts them.

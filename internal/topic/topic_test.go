@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/feedpub/feedpub/internal/identity"
 )
 
 func TestFold(t *testing.T) {
@@ -30,18 +33,27 @@ func TestFold(t *testing.T) {
 	}
 }
 
-// The fast path gives what the Unicode path gives, wherever it applies.
-func FuzzFoldSimple(f *testing.F) {
-	f.Add("Free from debt and bonded labour in Sri Lanka's fisheries (2017) -- `ILO`")
-	f.Add("Sri Lanka’s “fisheries” – soft\u00ADhyphen\u00A0and…more")
-	f.Add("Côte d’Ivoire")
+// Text that identity takes for one title (same NFC form, typographic
+// quotes, dashes, case, invisible characters, spacing) folds alike, and
+// folding twice changes nothing.
+func FuzzFold(f *testing.F) {
+	for _, s := range []string{
+		"Free from debt and bonded labour in Sri Lanka's fisheries (2017) -- `ILO`",
+		"Sri Lanka’s “fisheries” – soft\u00ADhyphen\u00A0and…more",
+		"Côte d’Ivoire", "Straße ẞ ΣΊΣΥΦΟΣ ς", "İstanbul ǅ ﬁ ＩＬＯ", "ILOのプロジェクト", "コーヒー協同組合", "कमी और कम",
+	} {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
-		fast, ok := foldSimple(s)
-		if !ok {
+		if !utf8.ValidString(s) {
 			return
 		}
-		if slow := foldUnicode(s); fast != slow {
-			t.Fatalf("foldSimple(%q) = %q, the Unicode path %q", s, fast, slow)
+		folded := Fold(s)
+		if again := Fold(folded); again != folded {
+			t.Fatalf("Fold(%q) = %q, folded again %q", s, folded, again)
+		}
+		if n := Fold(identity.NormalizeTitle(s)); n != folded {
+			t.Fatalf("Fold(%q) = %q, but Fold(NormalizeTitle) = %q", s, folded, n)
 		}
 	})
 }
