@@ -32,6 +32,7 @@ def main():
     pages = {
         "index": base + "index.html",
         "category": base + "category/news/index.html",
+        "topic": base + "topic/japan/index.html",
         "item": hostile[0],
     }
 
@@ -73,6 +74,8 @@ def main():
                     failures.append("%s: content overflows: %d > %d px" % (where, state["scrollWidth"], state["clientWidth"]))
                 if name == "item" and state["h1"] != HOSTILE:
                     failures.append("%s: title not shown as text: %r" % (where, state["h1"]))
+                if name == "topic" and "Cooperatives in Japan" not in state["h1"]:
+                    failures.append("%s: the topic's name is not its heading: %r" % (where, state["h1"]))
                 errors = [l for l in driver.get_log("browser") if l["level"] == "SEVERE" and "favicon" not in l["message"]]
                 if errors:
                     failures.append("%s: console errors: %s" % (where, errors))
