@@ -23,7 +23,8 @@ import (
 )
 
 // TestCrashSafety kills `feedpub scan` with SIGKILL at random moments of
-// a first scan and of an incremental one, several times in a row, then
+// a first scan and of an incremental one (which also applies two new
+// topics to the items stored before), several times in a row, then
 // lets one scan finish and compares the database (a logical dump through
 // the store API) and every output file, byte for byte, with scans that
 // were never killed. Meanwhile a reader reads every published document
@@ -43,11 +44,23 @@ func TestCrashSafety(t *testing.T) {
 	feedpub, gen := binaries(t)
 	work := scratchDir(t)
 	listings := filepath.Join(work, "listings")
-	flags := func(dir string) []string {
+	// The scans under test have topics; the state an incremental scan
+	// starts from has none, so that it also backfills them.
+	topics := filepath.Join(work, "topics.toml")
+	if err := os.WriteFile(topics, []byte(`[topics.Japan]
+match = ["Japan", "Sri Lanka"]
+[topics."Decent work"]
+match = ["decent work"]
+categories = ["News"]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	baseFlags := func(dir string) []string {
 		return []string{"scan", "--data", listings, "--db", filepath.Join(dir, "feedpub.db"), "--out", filepath.Join(dir, "feeds"),
 			"--limit", "20", "--base-url", "https://example.org/feeds/", "--tag-authority", "example.org", "--tag-date", "2026-01-01",
 			"--lock-timeout", "10s", "--log-level", "warn"}
 	}
+	flags := func(dir string) []string { return append(baseFlags(dir), "--config", topics) }
 	mustRun := func(what string, args ...string) time.Duration {
 		t.Helper()
 		start := time.Now()
@@ -61,7 +74,7 @@ func TestCrashSafety(t *testing.T) {
 	// incremental scan starts from; then 300 new files and 20 changed.
 	mustRun("feedpub-gen", gen, "-files", "800", "-items", "2", "-seed", "7", "-out", listings)
 	base := filepath.Join(work, "base")
-	mustRun("scan of the first 800 files", append([]string{feedpub}, flags(base)...)...)
+	mustRun("scan of the first 800 files", append([]string{feedpub}, baseFlags(base)...)...)
 	mustRun("feedpub-gen", gen, "-files", "300", "-items", "2", "-seed", "8", "-start", "800", "-out", listings)
 	names, _ := filepath.Glob(filepath.Join(listings, "*.txt"))
 	slices.Sort(names)

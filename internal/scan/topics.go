@@ -84,7 +84,8 @@ func (c *feedConfig) topicRules(cfg *config.Config) {
 }
 
 // topicState is the backfill of a topic's rules over the items stored
-// before: items with seqs from next up to limit are still to be visited.
+// before: items with seqs from next up to limit are still to be visited;
+// none (next = limit = 0) once it is done.
 type topicState struct {
 	rules       string
 	next, limit uint64
@@ -120,11 +121,11 @@ func (s *scanner) planTopics() error {
 	return s.db.View(func(tx *store.Tx) error {
 		stored, _ := tx.Counts()
 		for _, r := range s.conf.topics {
-			st := parseTopicState(tx.Meta(metaTopicPrefix + r.fold))
-			if st.rules != r.rules {
-				st = topicState{rules: r.rules, next: 1, limit: uint64(stored) + 1}
-			}
-			if st.next < st.limit {
+			// New rules are recorded even with no item to visit.
+			switch st := parseTopicState(tx.Meta(metaTopicPrefix + r.fold)); {
+			case st.rules != r.rules:
+				s.backfill[r] = topicState{rules: r.rules, next: 1, limit: uint64(stored) + 1}
+			case st.next < st.limit:
 				s.backfill[r] = st
 			}
 		}
@@ -164,7 +165,7 @@ func (s *scanner) checkTopics(tx *store.Tx) error {
 const backfillChunk = 8192
 
 // backfillTopics applies new or changed topic rules to the items stored
-// before this scan, all such topics in one pass.
+// before this scan, all such topics in one pass, then records them done.
 func (s *scanner) backfillTopics(ctx context.Context) error {
 	if len(s.conf.topics) == 0 {
 		return nil
@@ -185,7 +186,9 @@ func (s *scanner) backfillTopics(ctx context.Context) error {
 	}
 	in := newIngester(s.now, s.loc, s.tag, s.pageSize, s.conf, s.sum)
 	s.progress.start(PhaseTopics, int(to-from))
-	for from < to {
+	// The last transaction records every topic done, even one with no
+	// item to visit (a first scan matched them all as it ingested).
+	for done := false; !done; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -196,8 +199,8 @@ func (s *scanner) backfillTopics(ctx context.Context) error {
 				return err
 			}
 			end := to
-			if len(items) > 0 && items[len(items)-1].Seq+1 < to {
-				end = items[len(items)-1].Seq + 1
+			if n := len(items); n > 0 && items[n-1].Seq+1 < to {
+				end = items[n-1].Seq + 1
 			}
 			for _, it := range items {
 				if it.Seq >= to {
@@ -216,21 +219,22 @@ func (s *scanner) backfillTopics(ctx context.Context) error {
 			}
 			for r, st := range s.backfill {
 				st.next = min(max(st.next, end), st.limit)
+				if st.next == st.limit {
+					// Done: one form, whatever the range was.
+					st = topicState{rules: st.rules}
+				}
+				s.backfill[r] = st
 				if err := tx.SetMeta(metaTopicPrefix+r.fold, st.String()); err != nil {
 					return err
 				}
 			}
 			s.progress.add(int(end-from), 0)
-			from = end
+			from, done = end, end >= to
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-	}
-	for r, st := range s.backfill {
-		st.next = st.limit
-		s.backfill[r] = st
 	}
 	return nil
 }

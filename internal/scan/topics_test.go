@@ -112,6 +112,15 @@ func TestTopicFeedsHoldEveryMatchingItemInEveryFormat(t *testing.T) {
 	if !strings.Contains(e.read("sitemap/feeds-1.xml"), "https://feeds.example.org/topic/japan/index.html") {
 		t.Errorf("the sitemap lacks the topic pages")
 	}
+	// The first scan matched every item as it ingested them: the topics
+	// are settled, and the next scan has nothing to backfill.
+	var phases []scan.Phase
+	e.scan(func(o *scan.Options) {
+		o.Progress = func(p scan.ProgressEvent) { phases = append(phases, p.Phase) }
+	})
+	if slices.Contains(phases, scan.PhaseTopics) {
+		t.Errorf("the second scan backfilled topics again: phases %v", phases)
+	}
 }
 
 func TestTopicAddedLaterIsBackfilledOnceResumingWhenKilled(t *testing.T) {
