@@ -9,15 +9,17 @@ import (
 	"time"
 
 	"github.com/feedpub/feedpub/internal/config"
+	"github.com/feedpub/feedpub/internal/model"
 	"github.com/feedpub/feedpub/internal/scan"
 	"github.com/feedpub/feedpub/internal/store"
 )
 
-// benchTopics are n topics of five phrases each. The first ten use words
-// of the generated listings (places, subjects, objects), so that an item
-// joins a topic or two, as on a real site; the rest never match, so that
-// what grows with n is the cost of matching, not of storing members.
-func benchTopics(n int) []config.Topic {
+// benchTopics are n topics of five phrases each. With matching, the
+// first ten use words of the generated listings (places, subjects,
+// objects), so that an item joins a topic or so, as on a real site, and
+// the rest never match; without, none matches, so that all the
+// difference with no topics is the cost of matching.
+func benchTopics(n int, matching bool) []config.Topic {
 	real := [][]string{
 		{"Japan", "Sri Lanka"}, {"decent work", "gender equality"}, {"Côte d’Ivoire", "Tanzania"},
 		{"credit unions"}, {"fair trade networks", "coffee growers"}, {"Moldova"}, {"the SDGs"},
@@ -26,7 +28,7 @@ func benchTopics(n int) []config.Topic {
 	topics := make([]config.Topic, n)
 	for i := range topics {
 		t := config.Topic{Name: fmt.Sprintf("Topic %d", i)}
-		if i < len(real) {
+		if matching && i < len(real) {
 			t.Match = real[i]
 		}
 		for j := len(t.Match); j < 5; j++ {
@@ -76,25 +78,58 @@ func ingest(b *testing.B, listings, dbPath string, topics []config.Topic) (read,
 }
 
 // BenchmarkIngestTopics measures a first scan's parse and store of the
-// generated listings (-bench-files of 10 items), without publishing,
-// with no topics and with 1,000 topics of 5 phrases: matching every
-// topic is one pass over each item's text, so it must cost little.
+// generated listings (-bench-files of 10 items), without publishing: with
+// no topics; with 1,000 topics of 5 phrases that match nothing, the cost
+// of matching alone, one pass over each item's text; and with 1,000 of
+// which ten match, where items also join topic feeds, which costs what
+// joining as many more categories would.
 func BenchmarkIngestTopics(b *testing.B) {
 	listings := benchData(b)
-	for _, n := range []int{0, 1000} {
-		b.Run(fmt.Sprintf("topics=%d", n), func(b *testing.B) {
-			topics := benchTopics(n)
+	for _, c := range []struct {
+		name   string
+		topics []config.Topic
+	}{
+		{"topics=0", nil},
+		{"topics=1000/matching=0", benchTopics(1000, false)},
+		{"topics=1000/matching=10", benchTopics(1000, true)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
 			var total time.Duration
+			var members, items int
 			for b.Loop() {
 				b.StopTimer()
 				dbPath := filepath.Join(b.TempDir(), "feedpub.db")
 				b.StartTimer()
-				read, backfill := ingest(b, listings, dbPath, topics)
+				read, backfill := ingest(b, listings, dbPath, c.topics)
 				total += read + backfill
+				b.StopTimer()
+				members, items = topicMembers(b, dbPath)
+				b.StartTimer()
 			}
 			b.ReportMetric(total.Seconds()/float64(b.N), "s/ingest")
+			b.ReportMetric(float64(members)/float64(items), "topics/item")
 		})
 	}
+}
+
+// topicMembers counts the topic memberships and the items stored.
+func topicMembers(b *testing.B, dbPath string) (members, items int) {
+	db, err := store.Open(dbPath, store.Options{Timeout: time.Second, ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.View(func(tx *store.Tx) error {
+		items, _ = tx.Counts()
+		feeds, err := tx.Feeds()
+		for _, f := range feeds {
+			if f.Kind == model.KindTopic {
+				members += f.Items
+			}
+		}
+		return err
+	})
+	return members, items
 }
 
 // BenchmarkTopicBackfill measures applying one new topic to every item
