@@ -28,6 +28,7 @@ type configJSON struct {
 		Source                struct{ Kind, Where string }
 	} `json:"settings"`
 	Sources map[string]struct{ Kind, Where string } `json:"sources"`
+	Topics  []struct{ Name string }                 `json:"topics"`
 }
 
 func TestConfigPrecedenceIsFlagThenEnvThenFileThenDefault(t *testing.T) {
@@ -44,6 +45,9 @@ name = "File author"
 
 [categories.News]
 name = "Latest news"
+
+[topics.Japan]
+match = ["Japan", "Japanese"]
 `)
 	env := map[string]string{"FEEDPUB_LIMIT": "3", "FEEDPUB_TITLE": "Env title", "FEEDPUB_CONFIG": path}
 	r := feedpub(t, env, "config", "--title", "Flag title", "--json")
@@ -79,6 +83,9 @@ name = "Latest news"
 	if src := rep.Sources[`categories.News.name`]; src.Kind != "file" || src.Where != path+":11" {
 		t.Errorf("source of the category's name = %+v", src)
 	}
+	if src := rep.Sources[`topics.Japan.match`]; src.Kind != "file" || src.Where != path+":14" || len(rep.Topics) != 1 || rep.Topics[0].Name != "Japan" {
+		t.Errorf("topics %+v, source of the topic's match = %+v", rep.Topics, src)
+	}
 
 	// The table says the same, one aligned row per setting.
 	r = feedpub(t, env, "config", "--title", "Flag title")
@@ -89,6 +96,7 @@ name = "Latest news"
 		`(?m)^site\.base_url +https://file\.example\.org/ +file ` + regexp.QuoteMeta(path) + `:4$`,
 		`(?m)^site\.language +en +default$`,
 		`(?m)^categories\.News\.name +Latest news +file ` + regexp.QuoteMeta(path) + `:11$`,
+		`(?m)^topics\.Japan\.match +Japan, Japanese +file ` + regexp.QuoteMeta(path) + `:14$`,
 	} {
 		if !regexp.MustCompile(re).MatchString(r.stdout) {
 			t.Errorf("table lacks %s:\n%s", re, r.stdout)
