@@ -470,15 +470,33 @@ func (c *checker) slug(key, slug string) {
 func (c *checker) folds() {
 	tableKey := func(table, name string) string { return keyName([]string{table, name}) }
 	line := func(key string) int { return c.f.lines[key] }
-	cats := map[string]string{} // fold → label of its table
-	for _, cat := range c.f.Categories {
-		fold := identity.FoldName(cat.Label)
-		if prev, ok := cats[fold]; ok {
-			c.fail(tableKey(config.CategoriesTable, cat.Label), "the same category as [%s] (line %d): labels that differ only in case, punctuation or spacing are one category", tableKey(config.CategoriesTable, prev), line(tableKey(config.CategoriesTable, prev)))
-			continue
+	// One table per category, listing and topic: names that fold alike
+	// are one. Each map is fold → name of its table.
+	distinct := func(table, kind, what string, names []string) map[string]string {
+		seen := map[string]string{}
+		for _, n := range names {
+			fold := identity.FoldName(n)
+			if prev, ok := seen[fold]; ok {
+				c.fail(tableKey(table, n), "the same %s as [%s] (line %d): %s that differ only in case, punctuation or spacing are one %s", kind, tableKey(table, prev), line(tableKey(table, prev)), what, kind)
+				continue
+			}
+			seen[fold] = n
 		}
-		cats[fold] = cat.Label
+		return seen
 	}
+	var labels, titles, names []string
+	for _, cat := range c.f.Categories {
+		labels = append(labels, cat.Label)
+	}
+	for _, l := range c.f.Listings {
+		titles = append(titles, l.Title)
+	}
+	for _, t := range c.f.Topics {
+		names = append(names, t.Name)
+	}
+	cats := distinct(config.CategoriesTable, "category", "labels", labels)
+	distinct(config.ListingsTable, "listing", "titles", titles)
+	distinct(config.TopicsTable, "topic", "names", names)
 	merged := map[string]string{} // fold of a merged label → label of the category it joins
 	for _, cat := range c.f.Categories {
 		own := identity.FoldName(cat.Label)
@@ -497,24 +515,6 @@ func (c *checker) folds() {
 				merged[fold] = cat.Label
 			}
 		}
-	}
-	lists := map[string]string{}
-	for _, l := range c.f.Listings {
-		fold := identity.FoldName(l.Title)
-		if prev, ok := lists[fold]; ok {
-			c.fail(tableKey(config.ListingsTable, l.Title), "the same listing as [%s] (line %d): titles that differ only in case, punctuation or spacing are one listing", tableKey(config.ListingsTable, prev), line(tableKey(config.ListingsTable, prev)))
-			continue
-		}
-		lists[fold] = l.Title
-	}
-	topics := map[string]string{}
-	for _, t := range c.f.Topics {
-		fold := identity.FoldName(t.Name)
-		if prev, ok := topics[fold]; ok {
-			c.fail(tableKey(config.TopicsTable, t.Name), "the same topic as [%s] (line %d): names that differ only in case, punctuation or spacing are one topic", tableKey(config.TopicsTable, prev), line(tableKey(config.TopicsTable, prev)))
-			continue
-		}
-		topics[fold] = t.Name
 	}
 	// Two feeds of one kind cannot ask for one URL.
 	for _, group := range []struct {

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -88,8 +89,8 @@ func newFeedConfig(cfg *config.Config) *feedConfig {
 		}
 	}
 	c.topicRules(cfg)
-	slices.SortFunc(merges, func(a, b mergeRule) int { return cmpStrings(a.From+"\x00"+a.Into, b.From+"\x00"+b.Into) })
-	slices.SortFunc(defaults, func(a, b defaultRule) int { return cmpStrings(a.Listing, b.Listing) })
+	slices.SortFunc(merges, func(a, b mergeRule) int { return cmp.Compare(a.From+"\x00"+a.Into, b.From+"\x00"+b.Into) })
+	slices.SortFunc(defaults, func(a, b defaultRule) int { return cmp.Compare(a.Listing, b.Listing) })
 	c.apply = hashJSON(struct {
 		Merges   []mergeRule
 		Defaults []defaultRule
@@ -107,16 +108,6 @@ func newFeedConfig(cfg *config.Config) *feedConfig {
 		Topics     []shownTopic `json:",omitempty"`
 	}{cfg.Categories, cfg.Listings, cfg.Formats, topics})
 	return c
-}
-
-func cmpStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func hashJSON(v any) string {

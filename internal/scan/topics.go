@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -352,15 +353,5 @@ func newerFirst(a, b *model.Item) int {
 	if c := b.Published.Compare(a.Published); c != 0 {
 		return c
 	}
-	return cmpUint(b.Seq, a.Seq)
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(b.Seq, a.Seq)
 }
