@@ -75,6 +75,8 @@ func powerConfig(listings string) config.Config {
 	cfg.Hubs = []string{"https://hub.example.net/"}
 	cfg.PublishS3 = "s3://bucket/site"
 	cfg.Workers = 2
+	// A topic feed goes through the same paths as the others.
+	cfg.Topics = []config.Topic{{Name: "Japan", Match: []string{"Japan", "Sri Lanka"}}}
 	return cfg
 }
 
