@@ -90,10 +90,25 @@ func (in *inspector) topicArg(arg string) (config.Topic, error) {
 		}
 		return config.Topic{}, fmt.Errorf("no topic %q in the config file (%s), and no rules like 'match = [\"word\"]'", arg, known)
 	}
+	// The config file's own checker reads the rules, as the body of a
+	// table; its errors then point at the rules as written: line n of
+	// RULES is the n-th line or ;-separated part.
 	const name = "rules"
 	body := strings.ReplaceAll(arg, ";", "\n")
 	f, err := configfile.Parse("RULES", []byte("[topics."+name+"]\n"+body+"\n"))
 	if err != nil {
+		var all []error
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			all = j.Unwrap()
+		} else {
+			all = []error{err}
+		}
+		for _, e := range all {
+			if ce, ok := e.(*configfile.Error); ok {
+				ce.Line = max(ce.Line-1, 0)
+				ce.Key = strings.TrimPrefix(strings.TrimPrefix(ce.Key, config.KeyName(config.TopicsTable, name)), ".")
+			}
+		}
 		return config.Topic{}, err
 	}
 	if len(f.Topics) != 1 {

@@ -58,8 +58,9 @@ func TestTopicsTestPreviewsATopicWithoutStoring(t *testing.T) {
 		t.Errorf("table:\n%s", out.stdout)
 	}
 	for _, c := range []struct{ arg, want string }{
-		{`match = []`, `RULES:2: topics.rules.match: must list at least one word or phrase`},
-		{`match = ["Japan"]; fields = ["body"]`, `RULES:3: topics.rules.fields: "body": want title or description`},
+		{`match = []`, `RULES:1: match: must list at least one word or phrase`},
+		{`match = ["Japan"]; fields = ["body"]`, `RULES:2: fields: "body": want title or description`},
+		{`exclude = ["x"]`, `RULES: match is missing`},
 		{`Nippon`, `no topic "Nippon" in the config file (it has "Cooperatives in Japan", "Child labour", "Social and solidarity economy")`},
 	} {
 		args := append([]string{"topics", "test", c.arg}, flags...)
