@@ -153,7 +153,7 @@ func topicMembers(b *testing.B, dbPath string) (members, items int) {
 
 // BenchmarkTopicBackfill measures applying one new topic to every item
 // stored (-bench-files of 10 items): each round adds a topic matching
-// about one item in seven, whose backfill visits every item.
+// about one item in nine, whose backfill visits every item.
 func BenchmarkTopicBackfill(b *testing.B) {
 	listings := benchData(b)
 	dbPath := filepath.Join(b.TempDir(), "feedpub.db")
