@@ -142,10 +142,10 @@ func (c *feedConfig) takenBy(p, fold string) bool {
 	return ok && f != fold
 }
 
-// defaultCategory is the label for items of the listing titled title
-// that have no category, or "".
-func (c *feedConfig) defaultCategory(title string) string {
-	if l := c.lists[identity.FoldName(title)]; l != nil {
+// defaultCategory is the label for items of the listing whose title
+// folds to fold that have no category, or "".
+func (c *feedConfig) defaultCategory(fold string) string {
+	if l := c.lists[fold]; l != nil {
 		return l.DefaultCategory
 	}
 	return ""
