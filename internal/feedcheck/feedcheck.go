@@ -69,11 +69,13 @@ func Check(f Format, data []byte) error {
 type adder func(format string, args ...any)
 
 // element is an XML element as walk reports it: its name as written
-// (prefix:local), its attributes and its text.
+// (prefix:local), its attributes and, if it has no child element, its
+// text (the checks read the text of leaves only).
 type element struct {
-	name  string
-	attrs []xml.Attr
-	text  string
+	name   string
+	attrs  []xml.Attr
+	text   string
+	parent bool // has a child element: its text is not kept
 }
 
 func (e *element) attr(name string) string {
@@ -97,7 +99,7 @@ func (e *element) attr(name string) string {
 func walk(data []byte, add adder, start, end func(path []string, e *element)) bool {
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	var path []string
-	var open []*element
+	var open []element
 	roots := 0
 	for {
 		tok, err := dec.RawToken()
@@ -116,11 +118,14 @@ func walk(data []byte, add adder, start, end func(path []string, e *element)) bo
 			}
 			if len(open) == 0 {
 				roots++
+			} else if p := &open[len(open)-1]; !p.parent {
+				p.parent, p.text = true, ""
 			}
-			e := &element{name: name, attrs: t.Attr}
-			start(path, e)
+			// Elements live on a stack of values, one allocation for
+			// the document: callbacks never keep the pointer.
+			open = append(open, element{name: name, attrs: t.Attr})
+			start(path, &open[len(open)-1])
 			path = append(path, name)
-			open = append(open, e)
 		case xml.EndElement:
 			name := t.Name.Local
 			if t.Name.Space != "" {
@@ -130,12 +135,14 @@ func walk(data []byte, add adder, start, end func(path []string, e *element)) bo
 				add("not well-formed XML: unexpected end element </%s>", name)
 				return false
 			}
-			e := open[len(open)-1]
-			path, open = path[:len(path)-1], open[:len(open)-1]
-			end(path, e)
+			path = path[:len(path)-1]
+			end(path, &open[len(open)-1])
+			open = open[:len(open)-1]
 		case xml.CharData:
 			if len(open) > 0 {
-				open[len(open)-1].text += string(t)
+				if e := &open[len(open)-1]; !e.parent {
+					e.text += string(t)
+				}
 			} else if len(bytes.TrimSpace(t)) > 0 {
 				add("not well-formed XML: text outside the root element")
 				return false
@@ -213,19 +220,21 @@ func checkRSS(data []byte, add adder) {
 			itemTitle, itemDesc, guid, pub, itemLink = "", "", "", "", ""
 		}
 	}
+	// Paths are compared by depth and name, not joined: the root was
+	// checked at its start, and this runs for every element.
 	end := func(path []string, e *element) {
-		in := strings.Join(path, "/")
+		inChannel := len(path) == 2 && path[1] == "channel"
 		switch {
-		case in == "rss/channel" && e.name == "title":
+		case inChannel && e.name == "title":
 			title = e.text
-		case in == "rss/channel" && e.name == "link":
+		case inChannel && e.name == "link":
 			link = e.text
-		case in == "rss/channel" && e.name == "description":
+		case inChannel && e.name == "description":
 			description = e.text
-		case in == "rss/channel" && atomPrefix != "" && e.name == atomPrefix+":link":
+		case inChannel && atomPrefix != "" && e.name == atomPrefix+":link":
 			absolute(add, "atom:link "+e.attr("rel"), e.attr("href"))
 			self = self || e.attr("rel") == "self"
-		case in == "rss/channel/item":
+		case len(path) == 3 && path[1] == "channel" && path[2] == "item":
 			switch e.name {
 			case "title":
 				itemTitle = e.text
@@ -238,7 +247,7 @@ func checkRSS(data []byte, add adder) {
 			case "link":
 				itemLink = e.text
 			}
-		case in == "rss/channel" && e.name == "item":
+		case inChannel && e.name == "item":
 			what := fmt.Sprintf("item %d", items)
 			if itemTitle == "" && itemDesc == "" {
 				add("%s has neither title nor description", what)
@@ -287,9 +296,19 @@ func checkAtom(data []byte, add adder) {
 			eContent, eAlt, eAuthor = false, false, false
 		}
 	}
+	// Paths are compared by depth and name, not joined, and an entry's
+	// name is made only where a message may need it: this runs for every
+	// element.
 	end := func(path []string, e *element) {
-		in := strings.Join(path, "/")
-		what := fmt.Sprintf("entry %d", entries)
+		in := ""
+		switch {
+		case len(path) == 1:
+			in = "feed"
+		case len(path) == 2 && (path[1] == "author" || path[1] == "entry"):
+			in = "feed/" + path[1]
+		case len(path) == 3 && path[1] == "entry" && path[2] == "author":
+			in = "feed/entry/author"
+		}
 		switch in {
 		case "feed":
 			switch e.name {
@@ -303,6 +322,7 @@ func checkAtom(data []byte, add adder) {
 				absolute(add, "link "+e.attr("rel"), e.attr("href"))
 				self = self || e.attr("rel") == "self"
 			case "entry":
+				what := fmt.Sprintf("entry %d", entries)
 				ids.check(add, what, eID)
 				iri(add, what+" id", eID)
 				if eTitle == "" {
@@ -340,13 +360,13 @@ func checkAtom(data []byte, add adder) {
 			case "content":
 				eContent = true
 			case "link":
-				absolute(add, what+" link", e.attr("href"))
+				absolute(add, fmt.Sprintf("entry %d link", entries), e.attr("href"))
 				if rel := e.attr("rel"); rel == "alternate" || rel == "" {
 					eAlt = true
 				}
 			case "category":
 				if e.attr("term") == "" {
-					add("%s has a category without a term", what)
+					add("entry %d has a category without a term", entries)
 				}
 			}
 		case "feed/entry/author":
