@@ -90,21 +90,6 @@ const (
 	chunkItems = 2048
 )
 
-// A scan drops the pages of the database it has read from its resident
-// set (see store.DB.ReleaseEvery) when more than releaseAbove of them are
-// mapped, checked every releaseInterval. Items and the documents that
-// show them are scattered over the file, and the kernel maps 64 KB around
-// every page read, so without it the resident set grew with the database:
-// 32 files ingested mapped 190 MB at a million items, one commit 140 MB.
-// Dropping them at every tick instead cost a quarter of the CPU of a
-// million-item ingest (madvise, then faulting the same hot pages back
-// in). Ingest of a million items on tmpfs: every tick 69.1 s, 214 MB;
-// above 32 MB 65.0 s, 219 MB; above 48 MB 60.6 s, 236 MB.
-const (
-	releaseInterval = 10 * time.Millisecond
-	releaseAbove    = 32 << 20
-)
-
 // Run scans once. It returns an error only for fatal problems (database,
 // output directory); problems with single files are in the Summary.
 func Run(ctx context.Context, db *store.DB, opts Options) (*Summary, error) {
@@ -143,8 +128,6 @@ func Run(ctx context.Context, db *store.DB, opts Options) (*Summary, error) {
 	if err := s.planTopics(); err != nil {
 		return sum, err
 	}
-	stopReleasing := db.ReleaseEvery(releaseInterval, releaseAbove)
-	defer stopReleasing()
 	if err := s.ingestFiles(ctx); err != nil {
 		return sum, err
 	}

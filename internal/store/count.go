@@ -12,7 +12,6 @@ func (t *Tx) PendingPages() int {
 	n := 0
 	c := t.tx.Bucket(bucketPages).Cursor()
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		t.walked(n)
 		n++
 	}
 	return n

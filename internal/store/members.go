@@ -82,7 +82,6 @@ func (t *Tx) MarkAllPages() error {
 	c := pages.Cursor()
 	k, _ := c.First()
 	for seq := uint64(1); seq <= last; seq++ {
-		t.walked(int(seq))
 		for k != nil && binary.BigEndian.Uint64(k) < seq {
 			k, _ = c.Next()
 		}

@@ -24,19 +24,6 @@ type Tx struct {
 	db *DB
 }
 
-// walkRelease is how many keys a walk over a whole bucket reads between
-// two releases of the mapped pages (see DB.ReleaseMemory): the kernel maps
-// 64 KB around every page read, so a walk of the million page marks had
-// the resident set grow by 260 MB.
-const walkRelease = 1 << 14
-
-// walked is called for the i-th key of a long walk.
-func (t *Tx) walked(i int) {
-	if i%walkRelease == walkRelease-1 {
-		_ = t.db.ReleaseMemory()
-	}
-}
-
 // Update runs fn in a read-write transaction, committed if fn returns nil.
 // Only one runs at a time, in this process and across processes.
 func (db *DB) Update(fn func(*Tx) error) error {
@@ -316,7 +303,6 @@ func (t *Tx) Dirty() []string {
 	var paths []string
 	t.tx.Bucket(bucketDirty).ForEach(func(k, _ []byte) error {
 		paths = append(paths, string(k))
-		t.walked(len(paths))
 		return nil
 	})
 	return paths
@@ -410,10 +396,7 @@ func (t *Tx) FileStats(fn func(path string, st FileStat)) {
 	if b == nil {
 		return
 	}
-	i := 0
 	b.ForEach(func(k, v []byte) error {
-		t.walked(i)
-		i++
 		if len(v) != 48 {
 			return nil
 		}
