@@ -243,6 +243,9 @@ func Fold(s string) string {
 		for len(d) > 0 {
 			r, n := utf8.DecodeRune(d)
 			d = d[n:]
+			// Case first: the Greek ypogegrammeni (U+0345) is a combining
+			// mark whose case folding is the letter iota.
+			r = unicode.ToLower(unicode.ToUpper(r))
 			switch {
 			case combining(r):
 			case !word(r):
@@ -251,7 +254,7 @@ func Fold(s string) string {
 				if unicode.IsMark(r) {
 					kept = true
 				}
-				emit(unicode.ToLower(unicode.ToUpper(r)))
+				emit(r)
 			}
 		}
 	}
