@@ -304,8 +304,10 @@ func checkAtom(data []byte, add adder) {
 		switch {
 		case len(path) == 1:
 			in = "feed"
-		case len(path) == 2 && (path[1] == "author" || path[1] == "entry"):
-			in = "feed/" + path[1]
+		case len(path) == 2 && path[1] == "author":
+			in = "feed/author"
+		case len(path) == 2 && path[1] == "entry":
+			in = "feed/entry"
 		case len(path) == 3 && path[1] == "entry" && path[2] == "author":
 			in = "feed/entry/author"
 		}

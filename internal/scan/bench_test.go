@@ -25,10 +25,13 @@ func benchData(b *testing.B) string {
 	return dir
 }
 
-func benchScan(b *testing.B, listings, root string) *scan.Summary {
+// benchOpen returns the settings of a benchmark's scan of listings into
+// root, with topics, and its database, closed when the benchmark ends.
+func benchOpen(b *testing.B, listings, root string, topics []config.Topic) (config.Config, *store.DB) {
 	b.Helper()
 	cfg := config.Default()
 	cfg.ListingsDir, cfg.DBPath, cfg.OutDir = listings, filepath.Join(root, "feedpub.db"), filepath.Join(root, "feeds")
+	cfg.Topics = topics
 	if err := cfg.Validate(); err != nil {
 		b.Fatal(err)
 	}
@@ -36,6 +39,12 @@ func benchScan(b *testing.B, listings, root string) *scan.Summary {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return cfg, db
+}
+
+func benchScan(b *testing.B, listings, root string) *scan.Summary {
+	b.Helper()
+	cfg, db := benchOpen(b, listings, root, nil)
 	defer db.Close()
 	sum, err := scan.Run(context.Background(), db, scan.Options{Config: cfg, Now: func() time.Time { return t0 }})
 	if err != nil {

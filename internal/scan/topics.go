@@ -63,6 +63,8 @@ func (c *feedConfig) topicRules(cfg *config.Config) {
 		}
 		rules[i] = topic.Rules{Match: t.Match, Exclude: t.Exclude, Title: t.Looks("title"), Description: t.Looks("description")}
 		// Folded and sorted: a rule respelled alike is the same rule.
+		// Categories and listings are folded already.
+		same := func(s string) string { return s }
 		fold := func(ss []string, f func(string) string) []string {
 			out := make([]string, len(ss))
 			for i, s := range ss {
@@ -74,7 +76,7 @@ func (c *feedConfig) topicRules(cfg *config.Config) {
 		r.rules = hashJSON(struct {
 			Match, Exclude, Categories, Listings []string
 			Title, Description                   bool
-		}{fold(t.Match, topic.Fold), fold(t.Exclude, topic.Fold), fold(r.cats, identity.FoldName), fold(r.lists, identity.FoldName), rules[i].Title, rules[i].Description})
+		}{fold(t.Match, topic.Fold), fold(t.Exclude, topic.Fold), fold(r.cats, same), fold(r.lists, same), rules[i].Title, rules[i].Description})
 		c.topics = append(c.topics, r)
 		c.topicByFold[r.fold] = r
 		if t.Slug != "" {

@@ -50,22 +50,13 @@ func benchTopics(n int, matching bool) []config.Topic {
 // long ingest and backfill took.
 func ingest(b *testing.B, listings, dbPath string, topics []config.Topic) (read, backfill time.Duration) {
 	b.Helper()
-	cfg := config.Default()
-	cfg.ListingsDir, cfg.DBPath, cfg.OutDir = listings, dbPath, filepath.Join(filepath.Dir(dbPath), "feeds")
-	cfg.Topics = topics
-	if err := cfg.Validate(); err != nil {
-		b.Fatal(err)
-	}
-	db, err := store.Open(cfg.DBPath, store.Options{Timeout: time.Second})
-	if err != nil {
-		b.Fatal(err)
-	}
+	cfg, db := benchOpen(b, listings, filepath.Dir(dbPath), topics)
 	defer db.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	start := time.Now()
 	var topicsAt time.Time
-	_, err = scan.Run(ctx, db, scan.Options{Config: cfg, Now: func() time.Time { return t0 }, Progress: func(p scan.ProgressEvent) {
+	_, err := scan.Run(ctx, db, scan.Options{Config: cfg, Now: func() time.Time { return t0 }, Progress: func(p scan.ProgressEvent) {
 		switch {
 		case p.Phase == scan.PhaseTopics && topicsAt.IsZero():
 			topicsAt = time.Now()

@@ -93,9 +93,6 @@ func Compile(rules []Rules) *Matcher {
 	return m
 }
 
-// Len is the number of topics.
-func (m *Matcher) Len() int { return m.n }
-
 // Match returns, in ascending order, the topics whose text rules an item
 // with this title and description meets: one of its phrases is in a field
 // it looks in, and none of its exclusions is.
